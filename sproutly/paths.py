@@ -64,3 +64,8 @@ def ensure(*paths: Path) -> None:
     """Create the parent folders of the given files."""
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def alerts_path() -> Path:
+    """Where alerts land when no webhook is configured (one JSON object per line)."""
+    return data_dir() / "alerts.jsonl"

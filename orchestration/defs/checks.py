@@ -1,0 +1,90 @@
+"""Checks dbt cannot express as tests: source freshness (dagster-dbt does not map it to checks).
+
+The thresholds are defined once, in the dbt sources' ``freshness:`` blocks, and evaluated by dbt
+itself (``dbt source freshness`` against the simulated "now"); this check only reports dbt's
+verdict per raw table and raises an alert on an error-level breach (faults.md row 20).
+"""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.alerts import Alert
+from orchestration.defs.dbt import DAGSTER_TARGET_PATH, dbt_vars
+from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
+from orchestration.defs.resources import AlertsResource
+from orchestration.project import dbt_project
+
+
+def _raw_tables_with_freshness() -> dict[str, str]:
+    """source unique_id -> raw table, for every dbt source that declares freshness."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        uid: src["identifier"]
+        for uid, src in manifest["sources"].items()
+        if (src.get("freshness") or {}).get("error_after", {}).get("count")
+        or (src.get("freshness") or {}).get("warn_after", {}).get("count")
+    }
+
+
+SOURCES = _raw_tables_with_freshness()
+FRESHNESS_TARGET_PATH = DAGSTER_TARGET_PATH.with_name("dagster_freshness")
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            "source_freshness",
+            asset=raw_key(table),
+            description="dbt source freshness (thresholds in the dbt sources YAML)",
+        )
+        for table in sorted(set(SOURCES.values()))
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def source_freshness(
+    context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, alerts: AlertsResource
+):
+    """Run ``dbt source freshness`` and turn each source's verdict into a check result."""
+    invocation = dbt.cli(
+        ["source", "freshness", *dbt_vars()],
+        raise_on_error=False,
+        target_path=FRESHNESS_TARGET_PATH,
+    )
+    invocation.wait()
+    results = invocation.get_artifact("sources.json")["results"]
+    sink = alerts.sink()
+    sent = sink.sent_keys()
+    for result in sorted(results, key=lambda r: r["unique_id"]):
+        table = SOURCES.get(result["unique_id"])
+        if table is None:
+            continue
+        status = result["status"]  # pass | warn | error | runtime error
+        age_hours = round(result.get("max_loaded_at_time_ago_in_s", 0) / 3600, 1)
+        if status == "error":
+            alert = Alert(
+                kind="freshness",
+                title=f"Stale source: raw.{table}",
+                text=f"last load {age_hours} h before now (error threshold breached)",
+                chain_id=f"freshness:{table}:{result.get('snapshotted_at', '')[:10]}",
+                details={"table": f"raw.{table}", "max_loaded_at": result.get("max_loaded_at")},
+            )
+            if (alert.kind, alert.chain_id) not in sent:
+                sink.send(alert)
+        yield dg.AssetCheckResult(
+            asset_key=raw_key(table),
+            check_name="source_freshness",
+            passed=status == "pass",
+            severity=dg.AssetCheckSeverity.WARN
+            if status == "warn"
+            else dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "status": status,
+                "age_hours": age_hours,
+                "max_loaded_at": str(result.get("max_loaded_at")),
+                "snapshotted_at": str(result.get("snapshotted_at")),
+            },
+        )

@@ -1,0 +1,61 @@
+"""The dbt project as assets: dbt stays the source of truth.
+
+Folders become groups (staging / intermediate / marts), sources map onto the ingestion assets'
+keys, and dbt tests surface as asset checks. ``dbt build`` runs models and tests in DAG order, so a
+failing error-severity test stops everything downstream of it — including publish.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
+from orchestration.project import dbt_project, ensure_manifest
+from sproutly import clock
+
+ensure_manifest()
+
+# One fixed target folder for Dagster's dbt calls (instead of one new folder per run): runs are
+# serialised by the warehouse pool, partial parsing is reused, and publish audits this run_results.json.
+DAGSTER_TARGET_PATH = dbt_project.target_path / "dagster"
+
+
+class SproutlyTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            # a dbt source *is* a raw table written by ingestion: same asset, one node in the graph
+            return raw_key(dbt_resource_props["identifier"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        # fqn = [project, folder, ...]: models/staging/... -> "staging"; snapshots -> "snapshots"
+        if dbt_resource_props["resource_type"] == "snapshot":
+            return "snapshots"
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+def dbt_vars() -> list[str]:
+    """The simulated "now" reaches dbt as a var (freshness and not-in-future tests use it)."""
+    try:
+        return ["--vars", json.dumps({"sproutly_now": clock.now().isoformat(sep=" ")})]
+    except clock.ClockNotSet:
+        return []
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=SproutlyTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def sproutly_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """``dbt build``: staging -> intermediate -> marts with their tests, contracts and snapshot."""
+    yield from dbt.cli(
+        ["build", *dbt_vars()], context=context, target_path=DAGSTER_TARGET_PATH
+    ).stream()

@@ -1,0 +1,71 @@
+"""Resources: built here only. Configuration comes from the environment, secrets via ``dg.EnvVar``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.alerts import AlertSink
+from orchestration.project import dbt_project
+from sproutly import paths
+
+
+class BillingAPIResource(dg.ConfigurableResource):
+    """Where the billing API is. With no URL configured, the simulated API is started for the step.
+
+    A real deployment sets ``BILLING_API_URL`` and ``BILLING_API_TOKEN`` (a secret, read from the
+    environment only). Locally the project starts Sproutly's simulated API on 127.0.0.1 with a
+    throw-away token, so no secret is ever needed or stored.
+    """
+
+    url: str | None = None
+    token: str | None = None
+
+    @contextmanager
+    def connection(self) -> Iterator[tuple[str, str, str]]:
+        """Yield ``(url, token, mode)``; mode is ``"configured"`` or ``"simulated"``."""
+        if self.url:
+            if not self.token:
+                raise dg.Failure("BILLING_API_URL is set but BILLING_API_TOKEN is not: set both.")
+            yield self.url, self.token, "configured"
+            return
+        from microproduct.billing_api import running  # simulated source, local mode only
+
+        token = secrets.token_urlsafe(24)
+        with running(paths.billing_db_path(), token) as api:
+            yield api.url, token, "simulated"
+
+
+class AlertsResource(dg.ConfigurableResource):
+    """Slack-compatible webhook (``ALERT_WEBHOOK_URL``) or, when unset, ``data/alerts.jsonl``."""
+
+    webhook_url: str | None = None
+    escalate_after: int = 3
+
+    def sink(self) -> AlertSink:
+        return AlertSink(webhook_url=self.webhook_url)
+
+
+def _optional_env(name: str) -> str | dg.EnvVar | None:
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(
+        resources={
+            "billing_api": BillingAPIResource(
+                url=_optional_env("BILLING_API_URL"), token=_optional_env("BILLING_API_TOKEN")
+            ),
+            "dbt": DbtCliResource(
+                project_dir=dbt_project,
+                target=paths.target(),
+            ),
+            "alerts": AlertsResource(webhook_url=_optional_env("ALERT_WEBHOOK_URL")),
+        }
+    )

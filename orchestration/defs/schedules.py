@@ -1,0 +1,43 @@
+"""Jobs and schedules: what runs together, and when.
+
+``daily_pipeline`` is the whole graph for one events partition (the day's file drops), dbt build,
+publish and freshness; the schedule runs it each morning for the previous day. Backfills use the
+same job over a partition range (one run, see the events asset's backfill policy).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.ingest import events_partitions
+
+daily_pipeline = dg.define_asset_job(
+    "daily_pipeline",
+    selection=dg.AssetSelection.all(),
+    partitions_def=events_partitions,
+    description="Ingest every source, dbt build (tests + contracts), publish the checked marts.",
+    executor_def=dg.in_process_executor,  # one writer anyway; avoids re-importing per step
+)
+
+ingest_events = dg.define_asset_job(
+    "ingest_events",
+    selection=dg.AssetSelection.assets(["raw", "events"]),
+    partitions_def=events_partitions,
+    description="Load new event files of one drop date (started by the file sensor).",
+    executor_def=dg.in_process_executor,
+)
+
+freshness_job = dg.define_asset_job(
+    "freshness_checks",
+    selection=dg.AssetSelection.checks_for_assets(dg.AssetSelection.groups("raw")),
+    description="dbt source freshness against the simulated clock; alerts on error.",
+    executor_def=dg.in_process_executor,
+)
+
+daily_schedule = dg.build_schedule_from_partitioned_job(
+    daily_pipeline, hour_of_day=6, minute_of_hour=0, name="daily_pipeline_schedule"
+)
+
+freshness_schedule = dg.ScheduleDefinition(
+    job=freshness_job, cron_schedule="0 * * * *", name="hourly_freshness_schedule"
+)
