@@ -1,0 +1,7 @@
+"""``python -m microproduct ...`` (see :mod:`microproduct.cli`)."""
+
+import sys
+
+from microproduct.cli import main
+
+sys.exit(main())

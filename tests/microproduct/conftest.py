@@ -1,0 +1,22 @@
+"""Shared fixtures: small simulated worlds in temporary folders (never the repo's data/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from microproduct import Simulation
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path, monkeypatch):
+    """Every test gets its own SPROUTLY_DATA_DIR, so nothing touches /work/main/data."""
+    monkeypatch.setenv("SPROUTLY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SPROUTLY_NOW", raising=False)
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> Simulation:
+    """A 100-day world at scale 0.5 (~1,000 users): enough for every lifecycle path to occur."""
+    sim = Simulation(tmp_path_factory.mktemp("world"), seed=7, scale=0.5, progress=False)
+    sim.init(days=100)
+    return sim
