@@ -4,6 +4,7 @@
     daily [--date D]     the daily job for one partition (default: the last simulated day)
     backfill --start D --end D   reload an events date range (delete + insert), then rebuild
     freshness            run the source freshness checks
+    ui [--port 3000]     `dagster dev` on 127.0.0.1 with this project's DAGSTER_HOME
 
 Runs are recorded in ``$DAGSTER_HOME`` (data/dagster_home), so `make ui` shows them afterwards.
 """
@@ -11,10 +12,15 @@ Runs are recorded in ``$DAGSTER_HOME`` (data/dagster_home), so `make ui` shows t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from orchestration.instance import ensure_dagster_home
+
+# The console shows warnings and errors only; the full event log is in the Dagster UI.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _partition_range(first: str | None, last: str | None) -> dict[str, str]:
@@ -38,9 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--start", required=True)
     backfill.add_argument("--end", required=True)
     sub.add_parser("freshness", help="run the source freshness checks")
+    ui = sub.add_parser("ui", help="dagster dev on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
 
-    ensure_dagster_home()
+    home = ensure_dagster_home()
+    if args.command == "ui":
+        print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it")
+        dagster = str(Path(sys.executable).with_name("dagster"))
+        command = [
+            "dev",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(args.port),
+            "-m",
+            "orchestration.definitions",
+        ]
+        os.execv(dagster, [dagster, *command])
     import dagster as dg
 
     from orchestration import summary
@@ -52,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get()
     if args.command == "freshness":
         result = definitions.resolve_job_def("freshness_checks").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, run_config=QUIET
         )
         print(summary.checks_table(result))
         return 0 if result.success else 1
@@ -72,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         tags = _partition_range(day, day)
     else:
         tags = {**_partition_range(args.start, args.end), "sproutly/backfill": "true"}
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False, run_config=QUIET
+    )
     print(summary.render(result))
     return 0 if result.success else 1
 

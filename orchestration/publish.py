@@ -24,7 +24,7 @@ class PublishBlocked(RuntimeError):
     """The last dbt build has failing error-severity tests (or did not run): nothing is published."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Relation:
     schema: str
     name: str

@@ -31,19 +31,18 @@ def checks_table(result: dg.ExecuteInProcessResult) -> str:
 def render(result: dg.ExecuteInProcessResult) -> str:
     """Loads per raw table, checks, published marts with their row counts, and where to look next."""
     out = [f"run {result.run_id[:8]}: {'SUCCESS' if result.success else 'FAILED'}"]
-    loads, published = [], None
+    loads, published = {}, None
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         meta = {k: v.value for k, v in mat.metadata.items()}
         if mat.asset_key.path[0] == "raw":
-            loads.append(
-                (_key(mat.asset_key), meta.get("rows_loaded"), meta.get("rows_quarantined"))
-            )
+            # a partition range materialises once per partition with the range's totals: keep one
+            loads[_key(mat.asset_key)] = (meta.get("rows_loaded"), meta.get("rows_quarantined"))
         if mat.asset_key.path == ["published_marts"]:
             published = meta
     if loads:
         out.append("ingested (rows loaded / quarantined):")
-        out += [f"  {k:<24} {n!s:>9} / {q!s:<6}" for k, n, q in sorted(loads)]
+        out += [f"  {k:<24} {n!s:>9} / {q!s}" for k, (n, q) in sorted(loads.items())]
     out.append(checks_table(result))
     if published:
         out.append(f"published {published['tables']} marts to {published['path']}:")

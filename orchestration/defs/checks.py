@@ -5,18 +5,16 @@ itself (``dbt source freshness`` against the simulated "now"); this check only r
 verdict per raw table and raises an alert on an error-level breach (faults.md row 20).
 """
 
-from __future__ import annotations
-
 import json
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.alerts import Alert
-from orchestration.defs.dbt import DAGSTER_TARGET_PATH, dbt_vars
+from orchestration.defs.dbt import DAGSTER_TARGET_PATH
 from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
 from orchestration.defs.resources import AlertsResource
 from orchestration.project import dbt_project
+from sproutly.dbt import dbt
 
 
 def _raw_tables_with_freshness() -> dict[str, str]:
@@ -45,17 +43,14 @@ FRESHNESS_TARGET_PATH = DAGSTER_TARGET_PATH.with_name("dagster_freshness")
     ],
     pool=WAREHOUSE_POOL,
 )
-def source_freshness(
-    context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, alerts: AlertsResource
-):
-    """Run ``dbt source freshness`` and turn each source's verdict into a check result."""
-    invocation = dbt.cli(
-        ["source", "freshness", *dbt_vars()],
-        raise_on_error=False,
-        target_path=FRESHNESS_TARGET_PATH,
-    )
-    invocation.wait()
-    results = invocation.get_artifact("sources.json")["results"]
+def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResource):
+    """Run ``dbt source freshness`` and turn each source's verdict into a check result.
+
+    dbt runs in-process here (``sproutly.dbt``: ~2 s instead of a ~10 s subprocess); the simulated
+    "now" reaches it as the ``sproutly_now`` var.
+    """
+    dbt("source", "freshness", "--target-path", str(FRESHNESS_TARGET_PATH))
+    results = json.loads((FRESHNESS_TARGET_PATH / "sources.json").read_text())["results"]
     sink = alerts.sink()
     sent = sink.sent_keys()
     for result in sorted(results, key=lambda r: r["unique_id"]):

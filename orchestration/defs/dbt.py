@@ -5,8 +5,6 @@ keys, and dbt tests surface as asset checks. ``dbt build`` runs models and tests
 failing error-severity test stops everything downstream of it — including publish.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -16,13 +14,13 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
 from orchestration.project import dbt_project, ensure_manifest
-from sproutly import clock
+from sproutly import clock, paths
 
 ensure_manifest()
 
 # One fixed target folder for Dagster's dbt calls (instead of one new folder per run): runs are
 # serialised by the warehouse pool, partial parsing is reused, and publish audits this run_results.json.
-DAGSTER_TARGET_PATH = dbt_project.target_path / "dagster"
+DAGSTER_TARGET_PATH = paths.DBT_PROJECT_DIR / "target" / "dagster"
 
 
 class SproutlyTranslator(DagsterDbtTranslator):

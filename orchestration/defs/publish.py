@@ -1,7 +1,5 @@
 """The publish step of write-audit-publish (the logic lives in ``orchestration.publish``)."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 

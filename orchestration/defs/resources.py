@@ -1,7 +1,5 @@
 """Resources: built here only. Configuration comes from the environment, secrets via ``dg.EnvVar``."""
 
-from __future__ import annotations
-
 import os
 import secrets
 from collections.abc import Iterator

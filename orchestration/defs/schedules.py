@@ -5,10 +5,9 @@ publish and freshness; the schedule runs it each morning for the previous day. B
 same job over a partition range (one run, see the events asset's backfill policy).
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
+from orchestration.defs.checks import source_freshness
 from orchestration.defs.ingest import events_partitions
 
 daily_pipeline = dg.define_asset_job(
@@ -29,7 +28,7 @@ ingest_events = dg.define_asset_job(
 
 freshness_job = dg.define_asset_job(
     "freshness_checks",
-    selection=dg.AssetSelection.checks_for_assets(dg.AssetSelection.groups("raw")),
+    selection=dg.AssetSelection.checks(source_freshness),
     description="dbt source freshness against the simulated clock; alerts on error.",
     executor_def=dg.in_process_executor,
 )

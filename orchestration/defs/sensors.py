@@ -1,7 +1,5 @@
 """Sensors: start ingestion when files land, and alert when runs fail (deduplicated per chain)."""
 
-from __future__ import annotations
-
 import json
 
 import dagster as dg
