@@ -1,0 +1,1 @@
+"""One module per source system: app database, billing API, event file drops."""
