@@ -11,8 +11,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
+export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint unit lab ui clean
+.PHONY: help setup run test lint lint-sql defs unit nbval exercises notebooks lab ui browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,23 +27,51 @@ setup: .venv/.synced ## install the locked environment (uv sync --locked)
 
 run: setup ## generate the sources (if missing), run the whole pipeline on DuckDB, publish, summarise
 	$(RUN) python -m microproduct init --if-missing
-	$(RUN) python -m ingestion load all
+	$(RUN) python -m orchestration run
 
-lint: setup ## ruff
+test: setup browser lint unit nbval ## set up, lint, run every test (what CI runs)
+
+lint: setup lint-sql defs ## ruff, sqlfluff, exercises in sync, Dagster definitions load
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) python tools/make_exercises.py --check
 
-unit: setup ## the test suite only
-	$(RUN) pytest -q
+lint-sql: setup ## sqlfluff (dbt templater, duckdb dialect) over the dbt project
+	@tmp=$$(mktemp -d) && mkdir -p $$tmp/warehouse && cd dbt_project && \
+	  SPROUTLY_DATA_DIR=$$tmp DBT_TARGET_PATH=$$tmp/target $(RUN) sqlfluff lint models tests snapshots --processes 1; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
 
-test: setup lint unit ## set up, lint, run every test (what CI runs)
+defs: setup ## the Dagster definitions load and validate (dagster definitions validate)
+	@tmp=$$(mktemp -d) && \
+	  SPROUTLY_DATA_DIR=$$tmp DAGSTER_HOME=$$tmp DBT_TARGET_PATH=$$tmp/target \
+	  $(RUN) dagster definitions validate -m orchestration.definitions; rc=$$?; rm -rf $$tmp; exit $$rc
+
+unit: setup ## the pytest suite (two workers; one notebook or test module per worker)
+	$(RUN) pytest -q -n 2 --dist loadfile
+
+nbval: setup ## re-execute notebooks/ and solutions/, compare with the committed outputs
+	$(RUN) pytest --nbval notebooks solutions --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg -n 2 --dist loadfile -q -p no:cacheprovider
+
+exercises: setup ## generate exercises/ from solutions/ (strip cells tagged `solution`)
+	$(RUN) python tools/make_exercises.py
+
+notebooks: setup ## re-execute chapters + solutions in place (refresh committed outputs), then exercises
+	$(RUN) python tools/execute_notebooks.py notebooks/[0-9]*.ipynb solutions/[0-9]*.ipynb
+	$(RUN) python tools/make_exercises.py
 
 lab: setup ## JupyterLab on 127.0.0.1
 	$(RUN) jupyter lab --ip 127.0.0.1 --no-browser
 
 ui: setup ## Dagster UI on 127.0.0.1:3000
-	$(RUN) dagster dev -h 127.0.0.1 -p 3000
+	$(RUN) python -m orchestration ui --port 3000
+
+browser: ## Chromium + ChromeDriver from Debian packages (for the UI test); never by hand
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "chromium: $$(chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "chromium missing and not root: the browser test will be skipped (sudo make browser)"; fi
 
 clean: ## remove generated data and build artefacts (keeps the environment)
-	rm -rf data/sources data/warehouse data/serving data/dagster_home data/clock.json \
-	       dbt_project/target dbt_project/logs .pytest_cache
+	rm -rf data/sources data/warehouse data/serving data/dagster_home data/sandboxes data/clock.json \
+	       data/alerts.jsonl .checkpoints dbt_project/target dbt_project/logs .pytest_cache test-artifacts

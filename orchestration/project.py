@@ -7,6 +7,7 @@ import os
 from dagster_dbt import DbtProject
 
 from sproutly import paths
+from sproutly.dbt import target_dir
 
 
 def _environment() -> None:
@@ -21,6 +22,8 @@ dbt_project = DbtProject(
     project_dir=paths.DBT_PROJECT_DIR,
     profiles_dir=paths.DBT_PROJECT_DIR,
     target=paths.target(),
+    # $DBT_TARGET_PATH (or dbt_project/target): parallel test workers each keep their own
+    target_path=target_dir(),
 )
 
 

@@ -52,11 +52,12 @@ def render(result: dg.ExecuteInProcessResult) -> str:
             if k.startswith("rows.")
         ]
     elif not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        out.append(
-            f"failed steps: {', '.join(failed) or '?'}; nothing was published "
-            "(the last good serving copy is untouched)"
-        )
+        out.append("nothing was published (the last good serving copy is untouched); failed steps:")
+        for event in result.all_events:
+            if event.is_step_failure:
+                error = event.step_failure_data.error
+                message = (error.cause or error).message if error else "?"
+                out.append(f"  ✗ {event.step_key}: {message.strip().splitlines()[0][:300]}")
     out.append(
         f"Dagster history: {paths.dagster_home()}  ·  open the UI with `make ui` "
         "(http://127.0.0.1:3000)"

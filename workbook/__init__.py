@@ -1,1 +1,54 @@
-"""workbook"""
+"""What the workbook's notebooks import: ``from workbook import *``.
+
+- ``paths``: where every generated file lives (one root: ``$SPROUTLY_DATA_DIR``)
+- ``simulated_now()``: the simulated clock ("now" for the pipeline; never the wall clock)
+- ``checkpoint("NN")``: reset the data folder to the state chapter NN starts from
+- ``query(sql)``, ``row_counts(schema)``: short-lived read-only queries (never hold the warehouse)
+- ``show``: display the project's real files (``show.sql("stg_app__users")``)
+- ``sandbox(name)``: a private project copy for an exercise; ``checks``: checks that explain
+- ``upgrade_triggers(...)`` / ``plot_triggers(...)``: when to leave local-first
+- ``plots``: small consistent charts
+- ``ingestion_config()``, ``simulation()``, ``results_table()``: the loader and the simulated
+  product for the current data folder (the billing API is started on first use)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sproutly import clock, paths
+from workbook import checks, plots, show
+from workbook.checkpoints import Checkpoint, checkpoint
+from workbook.pipeline import ingestion_config, results_table, simulation
+from workbook.query import WarehouseLocked, query, row_counts
+from workbook.sandbox import Sandbox, sandbox
+from workbook.triggers import THRESHOLDS, UpgradeAssessment, plot_triggers, upgrade_triggers
+
+
+def simulated_now() -> datetime:
+    """The simulated "now" (naive UTC) the pipeline runs at: ``sproutly.clock.now()``."""
+    return clock.now()
+
+
+__all__ = [
+    "THRESHOLDS",
+    "Checkpoint",
+    "Sandbox",
+    "UpgradeAssessment",
+    "WarehouseLocked",
+    "checkpoint",
+    "checks",
+    "clock",
+    "ingestion_config",
+    "paths",
+    "plot_triggers",
+    "plots",
+    "query",
+    "results_table",
+    "row_counts",
+    "sandbox",
+    "show",
+    "simulated_now",
+    "simulation",
+    "upgrade_triggers",
+]

@@ -42,6 +42,7 @@ FRESHNESS_TARGET_PATH = DAGSTER_TARGET_PATH.with_name("dagster_freshness")
         for table in sorted(set(SOURCES.values()))
     ],
     pool=WAREHOUSE_POOL,
+    can_subset=True,  # selecting one raw asset in the UI runs just its own freshness check
 )
 def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResource):
     """Run ``dbt source freshness`` and turn each source's verdict into a check result.
@@ -55,7 +56,10 @@ def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResou
     sent = sink.sent_keys()
     for result in sorted(results, key=lambda r: r["unique_id"]):
         table = SOURCES.get(result["unique_id"])
-        if table is None:
+        if table is None or (
+            dg.AssetCheckKey(raw_key(table), "source_freshness")
+            not in context.selected_asset_check_keys
+        ):
             continue
         status = result["status"]  # pass | warn | error | runtime error
         age_hours = round(result.get("max_loaded_at_time_ago_in_s", 0) / 3600, 1)

@@ -14,13 +14,14 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
 from orchestration.project import dbt_project, ensure_manifest
-from sproutly import clock, paths
+from sproutly import clock
+from sproutly.dbt import target_dir
 
 ensure_manifest()
 
 # One fixed target folder for Dagster's dbt calls (instead of one new folder per run): runs are
 # serialised by the warehouse pool, partial parsing is reused, and publish audits this run_results.json.
-DAGSTER_TARGET_PATH = paths.DBT_PROJECT_DIR / "target" / "dagster"
+DAGSTER_TARGET_PATH = target_dir() / "dagster"
 
 
 class SproutlyTranslator(DagsterDbtTranslator):

@@ -20,7 +20,7 @@ daily_pipeline = dg.define_asset_job(
 
 ingest_events = dg.define_asset_job(
     "ingest_events",
-    selection=dg.AssetSelection.assets(["raw", "events"]),
+    selection=dg.AssetSelection.assets(["raw", "events"]).without_checks(),
     partitions_def=events_partitions,
     description="Load new event files of one drop date (started by the file sensor).",
     executor_def=dg.in_process_executor,

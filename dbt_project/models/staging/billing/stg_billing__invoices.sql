@@ -1,0 +1,43 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'invoices') }}
+
+),
+
+renamed as (
+
+    select
+        cast(invoice_id as varchar) as invoice_id,
+        cast(subscription_id as bigint) as subscription_id,
+        cast(user_id as bigint) as user_id,
+        cast(plan_id as varchar) as plan_id,
+        cast(status as varchar) as invoice_status,
+        upper(cast(currency as varchar)) as currency,
+        cast(amount_due_cents as bigint) as amount_due_cents,
+        cast(amount_paid_cents as bigint) as amount_paid_cents,
+        cast(amount_due_cents / 100.0 as decimal(18, 2)) as amount_due,
+        cast(amount_paid_cents / 100.0 as decimal(18, 2)) as amount_paid,
+        cast(period_start as timestamp) as period_start_at,
+        cast(period_end as timestamp) as period_end_at,
+        cast(issued_at as timestamp) as issued_at,
+        cast(paid_at as timestamp) as paid_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_loaded_at as timestamp) as _loaded_at,
+        cast(_source as varchar) as _source
+    from source
+
+),
+
+deduplicated as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by invoice_id
+        order by updated_at desc, _loaded_at desc, _source desc
+    ) = 1
+
+)
+
+select * from deduplicated

@@ -1,0 +1,76 @@
+{#-
+    Reconciliation: MRR against what billing actually invoiced, over all complete days.
+
+    - invoiced revenue: every non-void, collectible invoice spread evenly over the days of its
+      period (amount / period days), counting the days inside the window; straight from staging,
+      independent of the MRR models.
+    - MRR-implied revenue: each day earns mrr(d) / days in d's month.
+
+    They differ for known reasons: an upgrade's superseded period is invoiced but no longer counted
+    in MRR, and months and billing periods have different lengths. Tolerance: the two may differ
+    by at most var('mrr_reconciliation_tolerance', 0.05) = 5 % of invoiced revenue. Returns one
+    row when they do not reconcile.
+-#}
+{%- set tolerance = var('mrr_reconciliation_tolerance', 0.05) -%}
+
+with
+
+days as (
+
+    select * from {{ ref('int_calendar_days') }}
+
+),
+
+invoices as (
+
+    select * from {{ ref('stg_billing__invoices') }}
+    where invoice_status in ('open', 'paid')
+
+),
+
+mrr as (
+
+    select * from {{ ref('fct_mrr_daily') }}
+
+),
+
+invoiced as (
+
+    select
+        sum(
+            invoices.amount_due
+            / {{ days_between('invoices.period_start_at', 'invoices.period_end_at') }}
+        ) as revenue
+    from invoices
+    inner join days
+        on
+            cast(invoices.period_start_at as date) <= days.date_day
+            and days.date_day < cast(invoices.period_end_at as date)
+
+),
+
+mrr_implied as (
+
+    select
+        sum(
+            mrr.mrr / {{ days_between("date_trunc('month', mrr.date_day)",
+                "date_trunc('month', mrr.date_day) + interval 1 month") }}
+        ) as revenue
+    from mrr
+
+),
+
+compared as (
+
+    select
+        invoiced.revenue as invoiced_revenue,
+        mrr_implied.revenue as mrr_implied_revenue,
+        abs(mrr_implied.revenue - invoiced.revenue) / nullif(invoiced.revenue, 0) as relative_gap
+    from invoiced
+    cross join mrr_implied
+
+)
+
+select *
+from compared
+where relative_gap > {{ tolerance }}

@@ -1,0 +1,146 @@
+"""``checkpoint()``: builds each rung once, restores it from the cache afterwards, says what it did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workbook import checkpoint, checkpoints, paths
+
+
+@pytest.fixture
+def fake_ladder(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Two cheap rungs: "sources" writes a clock and a file, "raw" adds a second file."""
+    calls: list[str] = []
+
+    def sources(settings: checkpoints.Settings) -> None:
+        calls.append("sources")
+        (paths.data_dir() / "sources").mkdir()
+        (paths.data_dir() / "sources" / "seed.txt").write_text(str(settings.seed))
+        paths.clock_path().write_text(json.dumps({"now": "2026-05-01 00:00:00"}))
+
+    def raw(settings: checkpoints.Settings) -> None:
+        calls.append("raw")
+        assert (paths.data_dir() / "sources" / "seed.txt").exists()  # built on the rung below
+        (paths.data_dir() / "raw.txt").write_text("loaded")
+
+    monkeypatch.setattr(
+        checkpoints,
+        "RUNGS",
+        [
+            checkpoints.Rung(
+                "sources", "sources generated, nothing loaded", sources, ("workbook",)
+            ),
+            checkpoints.Rung("raw", "raw layer loaded", raw, ("ingestion",)),
+        ],
+    )
+    monkeypatch.setattr(checkpoints, "CHAPTERS", {"00": "sources", "01": "sources", "02": "raw"})
+    return calls
+
+
+def test_builds_once_then_restores(
+    fake_ladder: list[str], data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = checkpoint("02", seed=7, scale=0.5)
+    assert fake_ladder == ["sources", "raw"]
+    assert first.from_cache is False
+    (data_dir / "stray.txt").write_text("learner's leftovers")
+    (data_dir / "raw.txt").write_text("changed by a learner")
+    second = checkpoint("02", seed=7, scale=0.5)
+    assert fake_ladder == ["sources", "raw"]  # nothing rebuilt
+    assert second.from_cache is True
+    assert not (data_dir / "stray.txt").exists()
+    assert (data_dir / "raw.txt").read_text() == "loaded"
+    lines = capsys.readouterr().out.splitlines()
+    expected = "checkpoint 02: raw layer loaded (seed=7, scale=0.5); simulated now 2026-05-01 00:00"
+    assert lines == [expected, expected]  # same text whether built or restored
+    assert (
+        repr(first) == repr(second) == ("Checkpoint(chapter='02', rung='raw', seed=7, scale=0.5)")
+    )
+
+
+def test_lower_rung_restores_and_drops_upper_state(fake_ladder: list[str], data_dir: Path) -> None:
+    checkpoint("02")
+    checkpoint("00")
+    assert fake_ladder == ["sources", "raw"]
+    assert not (data_dir / "raw.txt").exists()
+    assert (data_dir / "sources" / "seed.txt").read_text() == "42"
+
+
+def test_seed_is_part_of_the_key(fake_ladder: list[str], data_dir: Path) -> None:
+    checkpoint("00", seed=1)
+    checkpoint("00", seed=2)
+    assert fake_ladder == ["sources", "sources"]
+    assert (data_dir / "sources" / "seed.txt").read_text() == "2"
+
+
+def test_readme_and_cache_inside_data_are_kept(
+    fake_ladder: list[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPROUTLY_CHECKPOINT_DIR", str(data_dir / ".checkpoints"))
+    (data_dir / "README.md").write_text("keep me")
+    checkpoint("00")
+    checkpoint("01")
+    assert (data_dir / "README.md").read_text() == "keep me"
+    cached = sorted(p.name for p in (data_dir / ".checkpoints").iterdir())
+    assert len(cached) == 1 and cached[0].startswith("sources-seed42-scale1-days120-")
+
+
+def test_unknown_chapter(fake_ladder: list[str]) -> None:
+    with pytest.raises(ValueError, match="no checkpoint for chapter 09"):
+        checkpoint("9")
+
+
+def test_real_sources_rung(data_dir: Path) -> None:
+    """The real first rung with the simulator at a tiny scale."""
+    state = checkpoint("00", seed=3, scale=0.02)
+    assert state.rung == "sources"
+    assert paths.app_db_path().exists()
+    assert json.loads(paths.clock_path().read_text())["seed"] == 3
+    assert sorted(paths.landing_dir().glob("events/date=*/*.jsonl"))
+
+
+def test_cache_built_from_older_code_is_pruned(
+    fake_ladder: list[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkpoint("00")
+    monkeypatch.setattr(checkpoints, "_code_hash", lambda folders: "0" * 64)  # "the code changed"
+    checkpoint("00")
+    assert fake_ladder == ["sources", "sources"]
+    cached = [p.name for p in checkpoints.cache_dir().iterdir()]
+    assert cached == ["sources-seed42-scale1-days120-000000000000"]
+
+
+@pytest.mark.slow  # runs the real pipeline: simulator, ingestion, dbt, a Dagster run (~2-3 min)
+def test_real_ladder_up_to_a_dagster_run(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rung with the real pipeline code at a tiny scale, then a restore from the cache."""
+    import functools
+    import sqlite3
+
+    # The code is taken as fixed for the test's duration (the repository may change under a
+    # long test while it is being edited; CI's checkout does not).
+    monkeypatch.setattr(checkpoints, "_code_hash", functools.cache(checkpoints._code_hash))
+
+    from workbook import query
+
+    state = checkpoint("06", seed=5, scale=0.05)
+    assert state.rung == "dagster_run" and state.from_cache is False
+    loads = query("select distinct status from meta.loads order by status")["status"].tolist()
+    assert "failed" not in loads
+    marts = query("select table_name from information_schema.tables where table_schema = 'marts'")[
+        "table_name"
+    ].tolist()
+    assert "fct_mrr_daily" in marts
+    with sqlite3.connect(paths.dagster_home() / "history" / "runs.db") as runs:
+        statuses = [row[0] for row in runs.execute("select status from runs")]
+    assert statuses == ["SUCCESS"]
+    assert paths.serving_path().exists()
+    cached = sorted(p.name.split("-")[0] for p in checkpoints.cache_dir().iterdir())
+    assert cached == ["dagster_run", "dbt_build", "marts", "raw", "sources", "staging"]
+    again = checkpoint("03", seed=5, scale=0.05)
+    assert again.from_cache is True
+    schemas = set(query("select schema_name from information_schema.schemata")["schema_name"])
+    assert "staging" in schemas and "marts" not in schemas
+    assert not paths.dagster_home().exists()

@@ -1,0 +1,93 @@
+"""Sandboxes: a learner's model is written and built in a private copy, and checks judge it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from workbook import checks, paths, sandbox
+
+MODEL = "stg_app__plans"
+
+
+NOW = "2026-03-01 00:00:00"
+
+RAW_PLANS = """
+create schema raw;
+create table raw.app_plans (
+    plan_id varchar, plan_name varchar, tier varchar, billing_interval varchar,
+    price_cents bigint, currency varchar, is_active boolean, created_at timestamp,
+    updated_at timestamp, _load_id varchar, _loaded_at timestamp, _source varchar);
+insert into raw.app_plans
+select plan_id, plan_id, split_part(plan_id, '_', 1),
+       case when plan_id like '%annual' then 'year' else 'month' end,
+       price_cents, 'USD', true, timestamp '2026-01-01', timestamp '2026-01-01',
+       'app_plans-1', timestamp '2026-02-28 23:00:00', 'app.db:plans'
+from (values ('basic_monthly', 499), ('basic_annual', 4790), ('pro_monthly', 1099),
+             ('pro_annual', 9590)) plans(plan_id, price_cents);
+"""
+
+
+def _create_raw_plans(warehouse: Path) -> None:
+    """Only what ``stg_app__plans`` reads: ``raw.app_plans`` per docs/contracts.md §2."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(RAW_PLANS)
+
+
+def test_sandbox_files_are_private(data_dir: Path) -> None:
+    sb = sandbox("01_files", todo=[MODEL])
+    assert sb.project_dir == data_dir / "sandboxes" / "01_files" / "dbt_project"
+    assert "TODO" in sb.path(MODEL).read_text()
+    assert (
+        "TODO"
+        not in (paths.DBT_PROJECT_DIR / sb.path(MODEL).relative_to(sb.project_dir)).read_text()
+    )
+    assert not (sb.project_dir / "target").exists()
+    written = sb.write_model("stg_app__extra", "select 1 as x", folder="staging/app")
+    assert written == sb.project_dir / "models" / "staging" / "app" / "stg_app__extra.sql"
+    with pytest.raises(FileNotFoundError, match="say where it goes"):
+        sb.write_model("brand_new", "select 1")
+    with pytest.raises(ValueError, match="outside the sandbox"):
+        sb.write_file("../escape.sql", "select 1")
+    assert (
+        sandbox("01_files").path(MODEL).read_text()
+        == (paths.DBT_PROJECT_DIR / "models" / "staging" / "app" / f"{MODEL}.sql").read_text()
+    )  # fresh=True starts over from the real project
+
+
+@pytest.mark.slow  # executes notebooks / dbt: ~20 s each on 2 busy cores
+def test_check_fails_unsolved_and_passes_solved(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SPROUTLY_NOW", NOW)
+    _create_raw_plans(paths.warehouse_path())
+    sb = sandbox("03_staging", todo=[MODEL])
+    with pytest.raises(AssertionError) as failure:
+        checks.model_builds(sb, MODEL)
+    # the model errors; its own tests are skipped (how many is the dbt project's business)
+    assert re.search(
+        rf"building '{MODEL}' failed \(1 error\(s\), [1-9]\d* node\(s\) skipped\)",
+        str(failure.value),
+    )
+    assert "TODO: stg_app__plans is yours to write" in str(failure.value)
+    reference = (paths.DBT_PROJECT_DIR / "models" / "staging" / "app" / f"{MODEL}.sql").read_text()
+    sb.write_model(MODEL, reference)
+    checks.model_builds(sb, MODEL)
+    plans = sb.query(f"select plan_id, price_amount from staging.{MODEL} order by plan_id")
+    assert plans["plan_id"].tolist() == [
+        "basic_annual",
+        "basic_monthly",
+        "pro_annual",
+        "pro_monthly",
+    ]
+    broken = reference.replace("price_cents / 100.0", "price_cents / 10.0")
+    sb.write_model(MODEL, broken)
+    sb.dbt("run", "--select", MODEL)
+    mine = sb.query(f"select plan_id, price_amount from staging.{MODEL}")
+    with pytest.raises(AssertionError, match="column 'price_amount' differs in 4 of 4 rows"):
+        checks.same_rows(mine, plans, key="plan_id")
+    assert capfd.readouterr().out == ""  # silent: nothing time-stamped reaches a notebook

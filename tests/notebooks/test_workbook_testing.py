@@ -1,0 +1,45 @@
+"""The notebook-run environment: one data folder per notebook, a shared cache, nothing inherited
+that would pin time or a Dagster home, and the nbval hook that applies it and restores it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from workbook import testing
+
+
+def test_each_notebook_gets_its_own_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPROUTLY_NOW", "2020-01-01 00:00:00")
+    monkeypatch.setenv("DAGSTER_HOME", "/somewhere")
+    chapter = testing.notebook_environment(tmp_path, Path("notebooks/00_welcome.ipynb"))
+    solution = testing.notebook_environment(tmp_path, Path("solutions/00_welcome.ipynb"))
+    assert chapter["SPROUTLY_DATA_DIR"] == str(tmp_path / "notebooks-00_welcome")
+    assert solution["SPROUTLY_DATA_DIR"] == str(tmp_path / "solutions-00_welcome")
+    assert chapter["SPROUTLY_CHECKPOINT_DIR"] == solution["SPROUTLY_CHECKPOINT_DIR"]
+    assert chapter["DBT_TARGET_PATH"] == str(tmp_path / "notebooks-00_welcome" / "dbt_target")
+    assert chapter["PYTHONHASHSEED"] == "0" and chapter["TQDM_DISABLE"] == "1"
+    assert "SPROUTLY_NOW" not in chapter and "DAGSTER_HOME" not in chapter
+
+
+def test_hook_sets_and_restores_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPROUTLY_NOTEBOOK_ROOT", str(tmp_path))
+    monkeypatch.setenv("SPROUTLY_DATA_DIR", "/original")
+    first = SimpleNamespace(fspath="notebooks/00_welcome.ipynb", config=None)
+    second = SimpleNamespace(fspath="notebooks/00_welcome.ipynb", config=None)
+    testing.pytest_runtest_setup(first)
+    assert os.environ["SPROUTLY_DATA_DIR"] == str(tmp_path / "notebooks-00_welcome")
+    testing.pytest_runtest_teardown(first, second)  # same notebook next: keep it
+    assert os.environ["SPROUTLY_DATA_DIR"] == str(tmp_path / "notebooks-00_welcome")
+    testing.pytest_runtest_teardown(second, None)
+    assert os.environ["SPROUTLY_DATA_DIR"] == "/original"
+    python_item = SimpleNamespace(fspath="tests/test_x.py", config=None)
+    testing.pytest_runtest_setup(python_item)
+    assert os.environ["SPROUTLY_DATA_DIR"] == "/original"

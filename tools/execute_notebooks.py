@@ -1,0 +1,59 @@
+"""Re-execute notebooks in place so their committed outputs are current (``make notebooks``).
+
+Each notebook runs in a fresh kernel with its own data folder (a temporary directory) and the
+deterministic environment of ``workbook.testing``, from the notebook's own folder (as nbval
+does). Afterwards the file is normalised: execution timing metadata removed, JSON written like
+Jupyter does. Prints one line per notebook with its wall-clock run time (for the README table).
+
+    python tools/execute_notebooks.py notebooks/00_welcome.ipynb solutions/00_welcome.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_exercises import render  # noqa: E402
+
+from workbook.testing import notebook_environment  # noqa: E402
+
+
+def execute(path: Path, root: Path, timeout: int = 600) -> float:
+    """Execute ``path`` in place; returns the seconds it took."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    started = time.perf_counter()
+    client.execute(env=notebook_environment(root, path))
+    seconds = time.perf_counter() - started
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    notebook.metadata.pop("papermill", None)
+    path.write_text(render(notebook), encoding="utf-8")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sproutly-notebooks-") as root:
+        for path in args.notebooks:
+            seconds = execute(path.resolve(), Path(root))
+            print(f"{path}: executed in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Running notebooks under test: one data folder per notebook, deterministic environment.
+
+Used by ``notebooks/conftest.py`` and ``solutions/conftest.py`` (nbval), the exercise and
+papermill tests in ``tests/notebooks/``, and ``tools/execute_notebooks.py``. Not for chapters.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+#: Variables every notebook kernel gets: no telemetry, stable hashing, no progress bars.
+FIXED = {
+    "PYTHONHASHSEED": "0",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+    "DAGSTER_DISABLE_TELEMETRY": "True",
+    "TQDM_DISABLE": "1",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
+#: Variables a notebook run must not inherit (they would pin "now" or a Dagster home).
+DROPPED = ("SPROUTLY_NOW", "DAGSTER_HOME")
+
+
+def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
+    """The environment for one notebook run: its own data folder under ``root``
+    (``<root>/<folder>-<stem>``), a checkpoint cache shared by every run under ``root``, and its
+    own dbt target and log folders (so parallel runs never share run_results.json)."""
+    data = Path(root).resolve() / f"{notebook.parent.name}-{notebook.stem}"
+    data.mkdir(parents=True, exist_ok=True)
+    environment = {k: v for k, v in os.environ.items() if k not in DROPPED}
+    environment.update(FIXED)
+    environment.update(
+        {
+            "SPROUTLY_DATA_DIR": str(data),
+            "SPROUTLY_CHECKPOINT_DIR": str(Path(root).resolve() / ".checkpoints"),
+            "DBT_TARGET_PATH": str(data / "dbt_target"),
+            "DBT_LOG_PATH": str(data / "dbt_logs"),
+        }
+    )
+    return environment
+
+
+_saved: dict[str, str] | None = None
+
+
+def _notebook_root(config: pytest.Config) -> Path:
+    configured = os.environ.get("SPROUTLY_NOTEBOOK_ROOT")
+    if configured:
+        return Path(configured)
+    return config._tmp_path_factory.getbasetemp() / "notebook-runs"  # per xdist worker
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before nbval starts a notebook's kernel, point the process environment at that
+    notebook's own data folder (the kernel inherits it). Restored after the notebook."""
+    global _saved
+    path = Path(str(item.fspath))
+    if path.suffix != ".ipynb":
+        return
+    if _saved is None:
+        _saved = dict(os.environ)
+    environment = notebook_environment(_notebook_root(item.config), path)
+    os.environ.clear()
+    os.environ.update(environment)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    global _saved
+    if _saved is None or Path(str(item.fspath)).suffix != ".ipynb":
+        return
+    if nextitem is None or Path(str(nextitem.fspath)) != Path(str(item.fspath)):
+        os.environ.clear()
+        os.environ.update(_saved)
+        _saved = None
