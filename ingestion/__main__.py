@@ -8,6 +8,7 @@ failed, 2 for a set-up problem (missing variable, locked warehouse).
 from __future__ import annotations
 
 import argparse
+import secrets
 import os
 import sys
 from contextlib import ExitStack
@@ -62,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
                 # Imported here, never in the library: ingestion does not depend on the simulator.
                 from microproduct.billing_api import running
 
-                api = stack.enter_context(running(token=config.billing_api_token))
-                config = IngestionConfig.from_env(billing_api_url=api.url)
+                # A local, simulated API needs no real secret: use the configured token if there
+                # is one, else a throw-away token that lives only in this process.
+                token = config.billing_api_token or secrets.token_urlsafe(24)
+                api = stack.enter_context(running(token=token))
+                config = IngestionConfig.from_env(billing_api_url=api.url, billing_api_token=token)
             results = load(
                 args.source,
                 config=config,
