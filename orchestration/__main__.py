@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from orchestration import summary
     from orchestration.definitions import defs
-    from orchestration.defs.sensors import landed_files
+    from orchestration.landing import landed_files
     from sproutly import clock
 
     definitions = defs()

@@ -1,4 +1,5 @@
-"""Checks dbt cannot express as tests: source freshness (dagster-dbt does not map it to checks).
+"""Checks dbt cannot express as tests: source freshness (dagster-dbt does not map it to checks)
+and the freshness of the published copy that the product reads.
 
 The thresholds are defined once, in the dbt sources' ``freshness:`` blocks, and evaluated by dbt
 itself (``dbt source freshness`` against the simulated "now"); this check only reports dbt's
@@ -8,12 +9,14 @@ verdict per raw table and raises an alert on an error-level breach (faults.md ro
 import json
 
 import dagster as dg
+import duckdb
 
 from orchestration.alerts import Alert
 from orchestration.defs.dbt import DAGSTER_TARGET_PATH
 from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
 from orchestration.defs.resources import AlertsResource
 from orchestration.project import dbt_project
+from sproutly import clock, paths
 from sproutly.dbt import dbt
 
 
@@ -87,3 +90,29 @@ def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResou
                 "snapshotted_at": str(result.get("snapshotted_at")),
             },
         )
+
+
+# The product-facing freshness SLO: the published metrics must cover the last complete simulated
+# day (lag 1), may lag one more day with a warning, and beyond that the check fails.
+PUBLISHED_MAX_LAG_DAYS = {"warn": 2, "error": 3}
+
+
+@dg.asset_check(
+    asset="published_marts", description="published metrics cover the last complete day"
+)
+def published_metrics_are_current() -> dg.AssetCheckResult:
+    """Read the serving copy (read-only, short-lived) and compare its last day with the clock."""
+    with duckdb.connect(str(paths.serving_path()), read_only=True) as con:
+        last_day = con.execute("select max(date_day) from main.metrics_daily").fetchone()[0]
+    lag_days = (clock.now().date() - last_day).days if last_day else None
+    if lag_days is not None and lag_days < PUBLISHED_MAX_LAG_DAYS["warn"]:
+        passed, severity = True, dg.AssetCheckSeverity.WARN
+    elif lag_days is not None and lag_days < PUBLISHED_MAX_LAG_DAYS["error"]:
+        passed, severity = False, dg.AssetCheckSeverity.WARN
+    else:
+        passed, severity = False, dg.AssetCheckSeverity.ERROR
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=severity,
+        metadata={"last_day": str(last_day), "lag_days": lag_days if lag_days is not None else -1},
+    )

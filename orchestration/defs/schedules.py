@@ -7,7 +7,7 @@ same job over a partition range (one run, see the events asset's backfill policy
 
 import dagster as dg
 
-from orchestration.defs.checks import source_freshness
+from orchestration.defs.checks import published_metrics_are_current, source_freshness
 from orchestration.defs.ingest import events_partitions
 
 daily_pipeline = dg.define_asset_job(
@@ -28,8 +28,8 @@ ingest_events = dg.define_asset_job(
 
 freshness_job = dg.define_asset_job(
     "freshness_checks",
-    selection=dg.AssetSelection.checks(source_freshness),
-    description="dbt source freshness against the simulated clock; alerts on error.",
+    selection=dg.AssetSelection.checks(source_freshness, published_metrics_are_current),
+    description="Source freshness (dbt) and published-marts freshness against the simulated clock.",
     executor_def=dg.in_process_executor,
 )
 

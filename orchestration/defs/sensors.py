@@ -7,18 +7,7 @@ import dagster as dg
 from orchestration.alerts import FailedRun, decide
 from orchestration.defs.resources import AlertsResource
 from orchestration.defs.schedules import ingest_events
-from sproutly import paths
-
-
-def landed_files() -> dict[str, list[str]]:
-    """Event files per drop-date partition: ``{"2026-03-01": ["events-000.jsonl", ...]}``."""
-    root = paths.landing_dir() / "events"
-    if not root.exists():
-        return {}
-    return {
-        folder.name.removeprefix("date="): sorted(f.name for f in folder.glob("*.jsonl"))
-        for folder in sorted(root.glob("date=*"))
-    }
+from orchestration.landing import landed_files
 
 
 @dg.sensor(job=ingest_events, minimum_interval_seconds=30)

@@ -152,6 +152,7 @@ def test_fault_20_stale_source_fails_freshness_and_alerts(definitions, monkeypat
     assert run_cli("freshness") == 0  # the job itself succeeds; its checks fail
     out = capsys.readouterr().out
     assert "failed (error)" in out
+    assert "published_marts · published_metrics_are_current" in out, out
     alerts = [json.loads(line) for line in paths.alerts_path().read_text().splitlines()]
     assert {a["kind"] for a in alerts} == {"freshness"}
     assert any(a["details"]["table"] == "raw.events" for a in alerts)
