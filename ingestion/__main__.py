@@ -8,8 +8,8 @@ failed, 2 for a set-up problem (missing variable, locked warehouse).
 from __future__ import annotations
 
 import argparse
-import secrets
 import os
+import secrets
 import sys
 from contextlib import ExitStack
 from datetime import date
