@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql defs unit nbval exercises notebooks lab ui browser clean
+.PHONY: help setup run test lint lint-sql defs unit nbval exercises notebooks lab ui serve loadtest browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,12 @@ lab: setup ## JupyterLab on 127.0.0.1
 
 ui: setup ## Dagster UI on 127.0.0.1:3000
 	$(RUN) python -m orchestration ui --port 3000
+
+serve: setup ## the read API over the published marts on 127.0.0.1 (port: SERVING_PORT, default 8000)
+	$(RUN) python -m serving
+
+loadtest: setup ## p50/p95 of the read API at 20 concurrent clients over loopback (bounded)
+	$(RUN) python -m serving.loadtest
 
 browser: ## Chromium + ChromeDriver from Debian packages (for the UI test); never by hand
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
