@@ -36,3 +36,60 @@ def quarantine_reasons() -> pd.DataFrame:
     quarantined = query("select reason from meta.quarantine")
     counts = quarantined.groupby("reason").size().rename("rows").reset_index()
     return counts.sort_values("reason").reset_index(drop=True)
+
+
+def staging_plans(sb=None) -> pd.DataFrame:
+    """What ``stg_app__plans`` must hold: one row per plan, the latest version of the raw log
+    (latest ``updated_at``, then ``_loaded_at``, then ``_source``), renamed and typed.
+
+    ``sb``: read the raw table of this sandbox (``workbook.sandbox``); the project's by default.
+    """
+    raw = (sb.query if sb is not None else query)("select * from raw.app_plans")
+    latest = (
+        raw.sort_values(["plan_id", "updated_at", "_loaded_at", "_source"])
+        .groupby("plan_id", as_index=False)
+        .tail(1)
+    )
+    months = latest["billing_interval"].map({"month": 1, "year": 12})
+    frame = pd.DataFrame(
+        {
+            "plan_id": latest["plan_id"],
+            "plan_name": latest["plan_name"],
+            "plan_tier": latest["tier"],
+            "billing_interval": latest["billing_interval"],
+            "billing_interval_months": months.astype("int64"),
+            "price_cents": latest["price_cents"].astype("int64"),
+            "price_amount": (latest["price_cents"] / 100).round(2),
+            "currency": latest["currency"].str.upper(),
+            "is_active": latest["is_active"].astype(bool),
+        }
+    )
+    return frame.sort_values("plan_id").reset_index(drop=True)
+
+
+def arpu_daily(sb) -> pd.DataFrame:
+    """ARPU per day (``date_day``, ``arpu``) = MRR / paying users, NaN on days nobody pays.
+
+    Computed from the sandbox's ``fct_mrr_daily`` in pandas (not from ``metrics_daily``)."""
+    daily = sb.query("select date_day, mrr, paying_users from marts.fct_mrr_daily")
+    paying = daily["paying_users"].astype(float)
+    arpu = daily["mrr"].astype(float) / paying.where(paying > 0)
+    return pd.DataFrame({"date_day": daily["date_day"], "arpu": arpu})
+
+
+def mrr_monthly(sb) -> pd.DataFrame:
+    """What ``fct_mrr_monthly`` must hold, one row per month (``month_start``): MRR on the
+    month's last day, the month's net new MRR and sign-ups.
+
+    Computed from the sandbox's ``fct_mrr_daily`` and ``dim_users`` in pandas."""
+    daily = sb.query("select date_day, mrr, net_new_mrr from marts.fct_mrr_daily")
+    daily["month_start"] = pd.to_datetime(daily["date_day"]).dt.to_period("M").dt.start_time
+    daily = daily.sort_values("date_day")
+    months = daily.groupby("month_start").agg(
+        end_of_month_mrr=("mrr", "last"), net_new_mrr=("net_new_mrr", "sum")
+    )
+    users = sb.query("select signed_up_date from marts.dim_users")
+    signup_months = pd.to_datetime(users["signed_up_date"]).dt.to_period("M").dt.start_time
+    months["signups"] = signup_months.value_counts().reindex(months.index).fillna(0)
+    months = months.astype({"end_of_month_mrr": float, "net_new_mrr": float, "signups": "int64"})
+    return months.reset_index()

@@ -1,8 +1,10 @@
 """Jobs and schedules: what runs together, and when.
 
-``daily_pipeline`` is the whole graph for one events partition (the day's file drops), dbt build,
-publish and freshness; the schedule runs it each morning for the previous day. Backfills use the
-same job over a partition range (one run, see the events asset's backfill policy).
+``daily_pipeline`` is the whole graph for one events partition (a day's file drops), dbt build,
+publish and freshness. The events partitions run one day past "now" (``end_offset=1``: today's drops
+are a partition while they land), so the 06:00 schedule targets *today's* partition and its run also
+picks up every earlier file through the app/billing cursors and the file manifest. Backfills run the
+same job one partition per run (see the events asset's backfill policy).
 """
 
 import dagster as dg

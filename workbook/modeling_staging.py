@@ -1,0 +1,164 @@
+"""Helpers for chapter 02 (staging): source freshness as a table, what-if clocks, build summaries.
+
+dbt writes what ``dbt source freshness`` found to ``target/sources.json``; a senior analytics
+engineer reads that file (or the orchestrator's asset checks), not log lines. These helpers turn
+it into small, sorted tables so a notebook's output is the same on every run::
+
+    from workbook.modeling_staging import freshness_over_time
+    freshness_over_time([0, 12, 30])      # each source's status now, 12 h and 30 h later
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sproutly import clock
+
+if TYPE_CHECKING:
+    from workbook.sandbox import Sandbox
+
+_PERIOD_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24}
+
+
+def _hours(threshold: dict | None) -> float | None:
+    if not threshold or threshold.get("count") is None:
+        return None
+    return threshold["count"] * _PERIOD_HOURS[threshold["period"]]
+
+
+def freshness_table(target_path: str | Path | None = None) -> pd.DataFrame:
+    """The last ``dbt source freshness`` as a table, one row per source table, sorted.
+
+    Columns: ``source`` (``app.users``), ``status`` (pass / warn / error), ``age_hours`` (now
+    minus the newest load), ``warn_after_hours`` and ``error_after_hours`` (from the YAML).
+    """
+    from sproutly.dbt import target_dir
+
+    path = Path(target_path or target_dir()) / "sources.json"
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    rows = [
+        {
+            "source": row["unique_id"].split(".", 2)[-1],
+            "status": row["status"],
+            "age_hours": round(row.get("max_loaded_at_time_ago_in_s", float("nan")) / 3600, 1),
+            "warn_after_hours": _hours(row.get("criteria", {}).get("warn_after")),
+            "error_after_hours": _hours(row.get("criteria", {}).get("error_after")),
+        }
+        for row in results
+    ]
+    return pd.DataFrame(rows).sort_values("source").reset_index(drop=True)
+
+
+def freshness_at(hours_later: float = 0, *, sb: Sandbox | None = None) -> pd.DataFrame:
+    """Run ``dbt source freshness`` as if the clock stood ``hours_later`` past the simulated now.
+
+    The project's freshness macro reads the var ``sproutly_now`` (see
+    ``macros/collect_freshness.sql``), so moving "now" is one ``--vars`` away: no waiting, no
+    editing timestamps in the warehouse. With ``sb`` the sandbox's project and warehouse are used.
+    """
+    from sproutly.dbt import dbt
+
+    moment = clock.now() + timedelta(hours=hours_later)
+    variables = {"sproutly_now": moment.strftime("%Y-%m-%d %H:%M:%S")}
+    if sb is None:
+        dbt("source", "freshness", "--log-level", "none", vars=variables)
+        return freshness_table()
+    sb.dbt("source", "freshness", vars=variables)
+    return freshness_table(sb.project_dir / "target")
+
+
+def freshness_over_time(hours_later: Sequence[float], *, sb: Sandbox | None = None) -> pd.DataFrame:
+    """Each source's freshness status at several moments: one column per ``now + N h``."""
+    columns = {}
+    for hours in hours_later:
+        table = freshness_at(hours, sb=sb).set_index("source")
+        columns["now" if hours == 0 else f"now + {hours:g} h"] = table["status"]
+    return pd.DataFrame(columns).rename_axis("source").reset_index()
+
+
+def status_summary(statuses: dict[str, str]) -> pd.DataFrame:
+    """``node_statuses(...)`` counted by resource type and status (e.g. model / success / 6)."""
+    frame = pd.DataFrame(
+        [(uid.split(".")[0], status) for uid, status in statuses.items()],
+        columns=["resource_type", "status"],
+    )
+    counted = frame.groupby(["resource_type", "status"]).size().rename("nodes").reset_index()
+    return counted.sort_values(["resource_type", "status"]).reset_index(drop=True)
+
+
+def relation_columns(relation: str, *, database: str | Path = "warehouse") -> list[str]:
+    """The columns of ``schema.table`` in catalogue order (e.g. ``"raw.events"``)."""
+    from workbook.query import query
+
+    schema, _, table = relation.partition(".")
+    found = query(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+        database=database,
+    )
+    return list(found["column_name"])
+
+
+def add_plan_version(sb: Sandbox, plan_id: str, price_cents: int, hours_later: float = 1) -> None:
+    """Append a newer version of ``plan_id`` (a price change) to the sandbox's ``raw.app_plans``,
+    as the loader would after the app changed the row: same columns, a later ``updated_at`` and
+    ``_loaded_at``. Raw is a log, so the plan now has two versions; staging must keep the latest.
+    """
+    import duckdb
+
+    from sproutly import paths
+
+    database = sb.data_dir / "warehouse" / paths.warehouse_path().name
+    moment = clock.now() + timedelta(hours=hours_later)
+    connection = duckdb.connect(str(database))
+    try:
+        connection.execute(
+            """
+            insert into raw.app_plans
+            select * replace (
+                cast(? as bigint) as price_cents,
+                cast(? as timestamp) as updated_at,
+                'manual-price-change' as _load_id,
+                cast(? as timestamp) as _loaded_at,
+                'app.db:plans#price-change' as _source
+            )
+            from raw.app_plans
+            where plan_id = ?
+            qualify row_number() over (order by updated_at desc, _loaded_at desc) = 1
+            """,
+            [price_cents, moment, moment, plan_id],
+        )
+    finally:
+        connection.close()
+
+
+def check_freshness(sb: Sandbox, source: str, expected: dict[float, str]) -> None:
+    """``source`` (e.g. ``"events.events"``) has the expected status ``hours_later`` past now.
+
+    Raises ``AssertionError`` naming the moment and the thresholds dbt used, so the fix is clear.
+    """
+    problems: list[str] = []
+    for hours, status in expected.items():
+        table = freshness_at(hours, sb=sb).set_index("source")
+        if source not in table.index:
+            raise AssertionError(f"dbt source freshness did not check {source!r}.")
+        row = table.loc[source]
+        if row["status"] != status:
+            problems.append(
+                f"{hours:g} h after the last load {source} is '{row['status']}', expected "
+                f"'{status}' (dbt used warn_after={row['warn_after_hours']} h, "
+                f"error_after={row['error_after_hours']} h)"
+            )
+    if problems:
+        raise AssertionError(
+            "; ".join(problems)
+            + ".\nHint: set freshness: {warn_after: ..., error_after: ...} on the events source "
+            "in the sandbox's models/staging/events/_events__sources.yml."
+        )

@@ -1,0 +1,140 @@
+"""Exercise checks for chapter 04: a test is right when it passes on clean data AND fails on the
+defect it is meant to catch (a test that never fails proves nothing).
+
+    catches_defect(sb, "not_blank", model="stg_app__users", column="email", defect="blank_email")
+    unit_test_has_teeth(sb, "stg_billing__invoices")
+
+Both run dbt in the sandbox only, and leave its warehouse and models as they found them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import yaml as pyyaml
+
+from workbook import checks
+from workbook.quality_faults import inject, keep_clean_copy, restore_clean, warehouse_of
+
+if TYPE_CHECKING:
+    from workbook.sandbox import Sandbox
+
+#: Deliberate bugs in ``stg_billing__invoices`` that a good unit test must catch:
+#: (what the bug is, text in the model, what replaces it).
+INVOICE_MUTANTS = (
+    (
+        "amount_due divided by 10 instead of 100",
+        "amount_due_cents / 100.0",
+        "amount_due_cents / 10.0",
+    ),
+    ("dedup keeps the OLDEST version", "order by updated_at desc", "order by updated_at asc"),
+)
+
+
+def attach_column_test(sb: Sandbox, model: str, column: str, test: str) -> None:
+    """Add ``test`` to ``model.column``'s ``data_tests`` in the sandbox's YAML (idempotent).
+
+    The YAML file is re-written by a YAML library: comments and layout of that sandbox copy are
+    not kept (the real project is never touched)."""
+    for path in sorted((sb.project_dir / "models").rglob("*.yml")):
+        document = pyyaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for node in document.get("models", []):
+            if node.get("name") != model:
+                continue
+            for entry in node.setdefault("columns", []):
+                if entry.get("name") == column:
+                    break
+            else:
+                entry = {"name": column}
+                node["columns"].append(entry)
+            tests = entry.setdefault("data_tests", [])
+            if test not in tests:
+                tests.append(test)
+            path.write_text(pyyaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+            return
+    raise ValueError(f"model {model!r} is not documented in any YAML file of {sb!r}")
+
+
+def _test_statuses(sb: Sandbox, selector: str) -> dict[str, str]:
+    sb.dbt("test", "--select", selector)
+    return sb.statuses()
+
+
+def catches_defect(sb: Sandbox, test: str, *, model: str, column: str, defect: str) -> None:
+    """Your generic test ``tests/generic/<test>.sql``, attached to ``model.column``, passes on the
+    clean warehouse and fails once ``defect`` is injected."""
+    checks.answered(sb, "the sandbox")
+    generic = sb.project_dir / "tests" / "generic" / f"{test}.sql"
+    if not generic.exists():
+        checks._fail(
+            f"there is no generic test {test!r} in the sandbox (expected tests/generic/{test}.sql).",
+            f"write it with sb.write_file('tests/generic/{test}.sql', sql); it starts with "
+            f"{{% test {test}(model, column_name) %}}.",
+        )
+    attach_column_test(sb, model, column, test)
+    clean = warehouse_of(sb).with_suffix(".clean")
+    if not clean.exists():
+        keep_clean_copy(sb)
+    restore_clean(sb)
+    selector = f"test_name:{test},{model}"
+    statuses = _test_statuses(sb, selector)
+    if not statuses:
+        checks._fail(
+            f"dbt found no test {test!r} on {model}.",
+            f"does the file define {{% test {test}(model, column_name) %}} ... {{% endtest %}}?",
+        )
+    checks.equal(
+        sorted(set(statuses.values())),
+        ["pass"],
+        what=f"{test} on clean data",
+        hint="it must return no rows on clean data (select only the offending rows). "
+        + (sb.failures() or ""),
+    )
+    inject(sb, defect)
+    try:
+        statuses = _test_statuses(sb, selector)
+    finally:
+        restore_clean(sb)
+    checks.equal(
+        sorted(set(statuses.values())),
+        ["fail"],
+        what=f"{test} after injecting {defect!r}",
+        hint="a test fails when its query returns rows: return the rows that break the rule "
+        "(think about values that are not null but still carry no information).",
+    )
+
+
+def unit_test_has_teeth(sb: Sandbox, model: str = "stg_billing__invoices") -> None:
+    """Your unit test(s) on ``model`` pass on the real model and fail on each mutant in
+    :data:`INVOICE_MUTANTS` (the model is restored afterwards)."""
+    checks.answered(sb, "the sandbox")
+    selector = f"{model},test_type:unit"
+    statuses = _test_statuses(sb, selector)
+    if not statuses:
+        checks._fail(
+            f"there is no unit test on {model} in the sandbox.",
+            "write a YAML file with a top-level `unit_tests:` list (model, given, expect), e.g. "
+            "sb.write_file('models/staging/billing/_billing__unit_tests.yml', text).",
+        )
+    checks.equal(
+        sorted(set(statuses.values())),
+        ["pass"],
+        what=f"your unit test(s) on the real {model}",
+        hint="compare your `expect` rows with what the model really returns. "
+        + (sb.failures() or ""),
+    )
+    path = sb.path(model)
+    original = path.read_text(encoding="utf-8")
+    try:
+        for bug, text, mutated in INVOICE_MUTANTS:
+            assert text in original, f"{model} changed: {text!r} not found (update the check)"
+            path.write_text(original.replace(text, mutated), encoding="utf-8")
+            statuses = _test_statuses(sb, selector)
+            if "fail" not in statuses.values():
+                checks._fail(
+                    f"your unit test still passes when the model has a bug: {bug}.",
+                    "give it inputs where that bug changes the output (e.g. two versions of one "
+                    "invoice with different updated_at) and expect amount_due in the rows.",
+                )
+    finally:
+        path.write_text(original, encoding="utf-8")

@@ -1,0 +1,260 @@
+"""Chapter 04 helpers: what the project tests, bad data to inject, and what dbt did about it.
+
+A data test is only worth something if you have seen it fail. These helpers let a chapter
+
+- list every test the dbt project declares, by kind (built-in generic, in-project generic macro,
+  singular, unit) and every enforced contract, straight from dbt's ``manifest.json``;
+- inject a named defect (a null key, a negative amount, a renamed column...) into the *raw* layer
+  of a sandbox copy, never into the chapter's own warehouse;
+- turn ``run_results.json`` into a small table of node statuses (no log lines, no timings);
+- fingerprint the marts (row count + content hash per table) to prove a failed build left them
+  exactly as the last good build did.
+
+    sb = sandbox("04_tests")
+    inject(sb, "null_payment_id", "negative_invoice_amount")
+    sb.dbt("build", "--select", "stg_billing__payments+")
+    node_table(sb.run_results(), manifest(sb.project_dir / "target"))
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sproutly import paths
+
+if TYPE_CHECKING:
+    from workbook.sandbox import Sandbox
+
+#: Generic tests that ship with dbt itself (everything else generic is a macro in this project).
+BUILT_IN_TESTS = ("accepted_values", "not_null", "relationships", "unique")
+#: The order layers are listed in.
+LAYERS = ("staging", "intermediate", "marts", "snapshots", "tests")
+
+
+# -- what the project declares ---------------------------------------------------------------
+def manifest(target_dir: str | Path | None = None) -> dict[str, Any]:
+    """dbt's ``manifest.json`` (written by every dbt command) from ``target_dir``
+    (default: the chapter's own dbt target folder)."""
+    from sproutly.dbt import target_dir as default_target
+
+    path = Path(target_dir or default_target()) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_kind(node: dict[str, Any]) -> tuple[str, str]:
+    """``(kind, test)`` of a test node: kind is ``built-in generic``, ``project generic``,
+    ``singular`` or ``unit``; test is the generic test's name or the node's own name."""
+    if node["resource_type"] == "unit_test":
+        return "unit", node["name"]
+    metadata = node.get("test_metadata") or {}
+    if not metadata:
+        return "singular", node["name"]
+    name = metadata["name"]
+    return ("built-in generic" if name in BUILT_IN_TESTS else "project generic"), name
+
+
+def test_inventory(manifest_json: dict[str, Any]) -> pd.DataFrame:
+    """One row per (kind, test): how many times the project uses it and on how many models."""
+    rows = []
+    nodes = [*manifest_json["nodes"].values(), *manifest_json.get("unit_tests", {}).values()]
+    for node in nodes:
+        if node["resource_type"] not in {"test", "unit_test"} or node["package_name"] != "sproutly":
+            continue
+        kind, test = test_kind(node)
+        attached = node.get("attached_node") or node.get("model") or ""
+        if not attached and node["resource_type"] == "unit_test":
+            attached = node.get("model", "")
+        rows.append({"kind": kind, "test": test, "model": attached.split(".")[-1]})
+    frame = pd.DataFrame(rows, columns=["kind", "test", "model"])
+    order = {
+        k: i for i, k in enumerate(["built-in generic", "project generic", "singular", "unit"])
+    }
+    summary = (
+        frame.groupby(["kind", "test"])
+        .agg(uses=("model", "size"), models=("model", "nunique"))
+        .reset_index()
+    )
+    summary["_order"] = summary["kind"].map(order)
+    return summary.sort_values(["_order", "test"]).drop(columns="_order").reset_index(drop=True)
+
+
+def contracts(manifest_json: dict[str, Any]) -> pd.DataFrame:
+    """Models with an enforced contract: layer, model, declared columns (sorted by layer, model)."""
+    rows = [
+        {
+            "layer": node["fqn"][1],
+            "model": node["name"],
+            "declared_columns": len(node["columns"]),
+            "materialized": node["config"]["materialized"],
+        }
+        for node in manifest_json["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
+    ]
+    return pd.DataFrame(rows).sort_values(["layer", "model"]).reset_index(drop=True)
+
+
+# -- what a dbt command did ------------------------------------------------------------------
+def _layer(unique_id: str, manifest_json: dict[str, Any]) -> str:
+    node = manifest_json["nodes"].get(unique_id) or manifest_json.get("unit_tests", {}).get(
+        unique_id
+    )
+    if node is None:
+        return "?"
+    if node["resource_type"] in {"test", "unit_test"}:
+        return "tests"
+    return node["fqn"][1] if len(node["fqn"]) > 2 else node["resource_type"]
+
+
+def node_table(run_results: dict[str, Any], manifest_json: dict[str, Any]) -> pd.DataFrame:
+    """One row per node of the last command: layer, resource type, name, status (no timings),
+    sorted by layer then name."""
+    rows = []
+    for row in run_results["results"]:
+        unique_id = row["unique_id"]
+        rows.append(
+            {
+                "layer": _layer(unique_id, manifest_json),
+                "resource_type": unique_id.split(".")[0],
+                "name": unique_id.split(".")[2],
+                "status": row["status"],
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["layer", "resource_type", "name", "status"])
+    frame["_order"] = frame["layer"].map({k: i for i, k in enumerate(LAYERS)}).fillna(len(LAYERS))
+    return frame.sort_values(["_order", "name"]).drop(columns="_order").reset_index(drop=True)
+
+
+def status_summary(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Counts of each status per layer (rows: layers in pipeline order; columns: statuses)."""
+    table = nodes.pivot_table(index="layer", columns="status", aggfunc="size", fill_value=0)
+    ordered = [layer for layer in LAYERS if layer in table.index]
+    table = table.loc[ordered, sorted(table.columns)]
+    table.columns.name = None
+    return table.reset_index()
+
+
+def failures(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Only the nodes that failed or errored."""
+    return nodes[nodes["status"].isin(["fail", "error"])].reset_index(drop=True)
+
+
+# -- bad data --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Defect:
+    """A defect to inject into a raw table: what it simulates and the SQL that does it."""
+
+    name: str
+    table: str
+    description: str
+    statements: tuple[str, ...]
+
+
+DEFECTS: dict[str, Defect] = {
+    d.name: d
+    for d in (
+        Defect(
+            "null_payment_id",
+            "raw.billing_payments",
+            "a payment arrives without its key (a copy of the first payment, payment_id null)",
+            (
+                "insert into raw.billing_payments "
+                "select * replace (null as payment_id, _source || '#dup' as _source) "
+                "from raw.billing_payments order by payment_id, _loaded_at limit 1",
+            ),
+        ),
+        Defect(
+            "negative_invoice_amount",
+            "raw.billing_invoices",
+            "the first invoice's amount due flips sign (every version of it)",
+            (
+                "update raw.billing_invoices set amount_due_cents = -abs(amount_due_cents) "
+                "where invoice_id = (select min(invoice_id) from raw.billing_invoices)",
+            ),
+        ),
+        Defect(
+            "renamed_plan_price",
+            "raw.app_plans",
+            "the plans table's price_cents column is renamed to price (a hand-rebuilt table)",
+            ("alter table raw.app_plans rename column price_cents to price",),
+        ),
+        Defect(
+            "blank_email",
+            "raw.app_users",
+            "the first user's email becomes an empty string (every version of that user)",
+            (
+                "update raw.app_users set email = '   ' "
+                "where user_id = (select min(user_id) from raw.app_users)",
+            ),
+        ),
+    )
+}
+
+
+def warehouse_of(sb: Sandbox) -> Path:
+    """The sandbox's own warehouse file."""
+    return sb.data_dir / "warehouse" / paths.warehouse_path().name
+
+
+def inject(sb: Sandbox, *names: str) -> pd.DataFrame:
+    """Apply the named :data:`DEFECTS` to the sandbox's raw layer in ONE transaction (all or
+    nothing), then close the connection so dbt can open the file. Returns what was done."""
+    import duckdb
+
+    unknown = [n for n in names if n not in DEFECTS]
+    if unknown:
+        raise ValueError(f"unknown defect(s) {unknown}; choose from {sorted(DEFECTS)}")
+    connection = duckdb.connect(str(warehouse_of(sb)))
+    rows = []
+    try:
+        connection.begin()
+        for name in names:
+            defect = DEFECTS[name]
+            for statement in defect.statements:
+                connection.execute(statement)
+            rows.append({"defect": name, "table": defect.table, "what": defect.description})
+        connection.commit()
+    except Exception:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
+    return pd.DataFrame(rows, columns=["defect", "table", "what"])
+
+
+def fingerprints(database: Path, schema: str = "marts") -> pd.DataFrame:
+    """Row count and a content hash (first 12 hex digits, independent of row order) of every
+    table in ``schema``: equal fingerprints mean equal contents."""
+    from workbook.query import query
+
+    tables = query(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+        [schema],
+        database=database,
+    )["table_name"]
+    parts = [
+        f"select '{name}' as table_name, count(*) as row_count, "  # noqa: S608 (catalog names)
+        f"left(md5(coalesce(string_agg(hash(t)::varchar, ',' order by hash(t)), '')), 12)"
+        f' as content_hash from "{schema}"."{name}" as t'
+        for name in tables
+    ]
+    return query(" union all ".join(parts) + " order by table_name", database=database)
+
+
+def keep_clean_copy(sb: Sandbox) -> Path:
+    """Save the sandbox warehouse beside itself (``*.clean``) so :func:`restore_clean` can undo
+    injected defects."""
+    clean = warehouse_of(sb).with_suffix(".clean")
+    shutil.copy2(warehouse_of(sb), clean)
+    return clean
+
+
+def restore_clean(sb: Sandbox) -> None:
+    """Put back the warehouse saved by :func:`keep_clean_copy`."""
+    shutil.copy2(warehouse_of(sb).with_suffix(".clean"), warehouse_of(sb))
