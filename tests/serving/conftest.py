@@ -10,6 +10,7 @@ world with its own ``monkeypatch``, so nothing leaks into other rooms' tests.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         mp.delenv("SPROUTLY_NOW", raising=False)  # the simulation's clock file decides
         mp.delenv("SPROUTLY_TARGET", raising=False)
         microproduct.Simulation(data_dir, seed=42, scale=0.1).init(days=30)
-        with microproduct.running(token="serving-tests-token") as api:
+        with microproduct.running(token=secrets.token_urlsafe(16)) as api:
             config = ingestion.IngestionConfig.from_env(
                 billing_api_url=api.url, billing_api_token=api.token, progress=False
             )
