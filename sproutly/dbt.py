@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,27 +103,38 @@ def dbt(
     target: str | None = None,
     vars: dict[str, Any] | None = None,
     quiet: bool = True,
+    target_path: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    callbacks: list[Callable[[Any], None]] | None = None,
 ) -> dbtRunnerResult:
     """Run one dbt command in-process and return dbt's result object.
 
     ``result.success`` is False when a model or test fails (inspect :func:`run_results`); a
     :class:`DbtStartError` is raised instead when dbt could not run the command at all (e.g. the
     warehouse file is locked by another process), carrying dbt's own message.
+
+    ``target_path`` sends the artefacts (manifest, run_results.json) to another folder than
+    :func:`target_dir`; ``env`` adds environment variables for this call only; ``callbacks``
+    receive every structured dbt event as it happens (Dagster turns result events into asset
+    materialisations and checks, see ``orchestration/dbt_events.py``).
     """
     from dbt.cli.main import dbtRunner
 
-    env = {
+    call_env = {
         "SPROUTLY_DATA_DIR": str(paths.data_dir()),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DO_NOT_TRACK": "1",
+        **(env or {}),
     }
     if target is not None:
-        env["SPROUTLY_TARGET"] = target
+        call_env["SPROUTLY_TARGET"] = target
+    if target_path is not None:
+        call_env["DBT_TARGET_PATH"] = str(target_path)
     paths.ensure(paths.warehouse_path(target))
     cli = build_args(*args, target=target, vars=vars, quiet=quiet)
-    with _environment(env):
-        result = dbtRunner().invoke(cli)
+    with _environment(call_env):
+        result = dbtRunner(callbacks=callbacks or []).invoke(cli)
     if result.exception is not None:
         raise DbtStartError(f"dbt {' '.join(args)} could not run: {result.exception}") from (
             result.exception if isinstance(result.exception, BaseException) else None

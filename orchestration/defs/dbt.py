@@ -5,16 +5,15 @@ keys, and dbt tests surface as asset checks. ``dbt build`` runs models and tests
 failing error-severity test stops everything downstream of it — including publish.
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from orchestration import dbt_inprocess
 from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
 from orchestration.project import dbt_project, ensure_manifest
-from sproutly import clock
 from sproutly.dbt import target_dir
 
 ensure_manifest()
@@ -39,22 +38,22 @@ class SproutlyTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def dbt_vars() -> list[str]:
-    """The simulated "now" reaches dbt as a var (freshness and not-in-future tests use it)."""
-    try:
-        return ["--vars", json.dumps({"sproutly_now": clock.now().isoformat(sep=" ")})]
-    except clock.ClockNotSet:
-        return []
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=SproutlyTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def sproutly_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """``dbt build``: staging -> intermediate -> marts with their tests, contracts and snapshot."""
-    yield from dbt.cli(
-        ["build", *dbt_vars()], context=context, target_path=DAGSTER_TARGET_PATH
-    ).stream()
+def sproutly_dbt(context: dg.AssetExecutionContext):
+    """``dbt build``: staging -> intermediate -> marts with their tests, contracts and snapshot.
+
+    In-process (``orchestration/dbt_inprocess.py``): ~12 s less per run than dagster-dbt's
+    subprocess, same events. The simulated "now" reaches dbt as a var through ``sproutly.dbt``.
+    """
+    yield from dbt_inprocess.build(
+        context,
+        ["build"],
+        manifest=dbt_project.manifest_path,
+        translator=SproutlyTranslator(),
+        target_path=DAGSTER_TARGET_PATH,
+    )

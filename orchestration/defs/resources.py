@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.alerts import AlertSink
-from orchestration.project import dbt_project
 from sproutly import paths
 
 
@@ -59,10 +57,6 @@ def resources() -> dg.Definitions:
         resources={
             "billing_api": BillingAPIResource(
                 url=_optional_env("BILLING_API_URL"), token=_optional_env("BILLING_API_TOKEN")
-            ),
-            "dbt": DbtCliResource(
-                project_dir=dbt_project,
-                target=paths.target(),
             ),
             "alerts": AlertsResource(webhook_url=_optional_env("ALERT_WEBHOOK_URL")),
         }

@@ -144,6 +144,52 @@ def test_fault_18_a_held_warehouse_gives_an_actionable_error(definitions, capsys
         holder.wait()
 
 
+def test_fault_05_a_failing_dbt_test_stops_publish_and_is_reported(definitions, capsys):
+    """In-process dbt inside Dagster (orchestration/dbt_inprocess.py) keeps dbt's semantics: a
+    failing error-severity test fails the dbt step, the check is reported failed, publish never
+    runs, and the published copy keeps the last good build."""
+    import dagster as dg
+
+    published = table_fingerprints(paths.serving_path())
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        con.execute(
+            "insert into raw.app_users select * replace (null as user_id) from raw.app_users limit 1"
+        )
+    try:
+        assert run_cli("run") == 1
+        out = capsys.readouterr().out
+        assert "nothing was published" in out, out
+        instance = dg.DagsterInstance.get()
+        run_id = instance.get_run_records(limit=1)[0].dagster_run.run_id
+        failed = {
+            e.step_key for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        }
+        assert failed == {"sproutly_dbt"}, failed
+        checks = {
+            e.dagster_event.event_specific_data.asset_check_key.name: (
+                e.dagster_event.event_specific_data.passed
+            )
+            for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        }
+        assert checks["not_null_stg_app__users_user_id"] is False
+        assert checks["unique_stg_app__plans_plan_id"] is True, "passing tests are reported too"
+        materialized = {
+            e.dagster_event.asset_key.to_user_string()
+            for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        }
+        assert "staging/stg_app__plans" in materialized or any(
+            k.endswith("stg_app__plans") for k in materialized
+        ), materialized
+        assert not any(k.endswith("dim_users") for k in materialized), "downstream of the failure"
+        assert "published_marts" not in materialized
+        assert table_fingerprints(paths.serving_path()) == published
+    finally:
+        with duckdb.connect(str(paths.warehouse_path())) as con:
+            con.execute("delete from raw.app_users where user_id is null")
+    assert run_cli("run") == 0, "with the bad row gone the pipeline is green again"
+    capsys.readouterr()
+
+
 def test_fault_20_stale_source_fails_freshness_and_alerts(definitions, monkeypatch, capsys):
     from sproutly import clock
 
