@@ -46,11 +46,14 @@ defs: setup ## the Dagster definitions load and validate (dagster definitions va
 	  SPROUTLY_DATA_DIR=$$tmp DAGSTER_HOME=$$tmp DBT_TARGET_PATH=$$tmp/target \
 	  $(RUN) dagster definitions validate -m orchestration.definitions; rc=$$?; rm -rf $$tmp; exit $$rc
 
+# Notebook tests share one checkpoint cache (content-keyed, build-locked) across workers and phases.
+TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
+
 unit: setup ## the pytest suite (two workers; one notebook or test module per worker)
-	$(RUN) pytest -q -n 2 --dist loadfile
+	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile
 
 nbval: setup ## re-execute notebooks/ and solutions/, compare with the committed outputs
-	$(RUN) pytest --nbval notebooks solutions --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg -n 2 --dist loadfile -q -p no:cacheprovider
+	$(TEST_CHECKPOINTS) $(RUN) pytest --nbval notebooks solutions --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg -n 2 --dist loadfile -q -p no:cacheprovider
 
 exercises: setup ## generate exercises/ from solutions/ (strip cells tagged `solution`)
 	$(RUN) python tools/make_exercises.py

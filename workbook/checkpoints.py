@@ -23,12 +23,14 @@ in ``CHAPTERS``.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,15 +248,32 @@ def prepare(rung_name: str, settings: Settings) -> bool:
     if cached.exists():
         _restore(cached, data)
         return True
-    index = names.index(rung_name)
-    if index == 0:
-        _clear_data_dir(data, cache.resolve())
-    else:
-        prepare(names[index - 1], settings)
-    RUNGS[index].step(settings)
-    cache.mkdir(parents=True, exist_ok=True)
-    _save(data, cached)
+    with _building(cached):  # parallel test workers share the cache: one builds, others wait
+        if cached.exists():
+            _restore(cached, data)
+            return True
+        index = names.index(rung_name)
+        if index == 0:
+            _clear_data_dir(data, cache.resolve())
+        else:
+            prepare(names[index - 1], settings)
+        RUNGS[index].step(settings)
+        _save(data, cached)
     return False
+
+
+@contextmanager
+def _building(cached: Path) -> Iterator[None]:
+    """An exclusive lock per cached state (``flock``; released if the process dies). Locks are
+    taken from the requested rung downwards, always in the same order, so workers cannot deadlock."""
+    locks = cached.parent / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{cached.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def checkpoint(chapter: str, seed: int = 42, scale: float = 1.0) -> Checkpoint:

@@ -26,7 +26,8 @@ DROPPED = ("SPROUTLY_NOW", "DAGSTER_HOME")
 
 def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
     """The environment for one notebook run: its own data folder under ``root``
-    (``<root>/<folder>-<stem>``), a checkpoint cache shared by every run under ``root``, and its
+    (``<root>/<folder>-<stem>``), a checkpoint cache shared by every run under ``root`` (or
+    ``$SPROUTLY_CHECKPOINT_DIR``), and its
     own dbt target and log folders (so parallel runs never share run_results.json)."""
     data = Path(root).resolve() / f"{notebook.parent.name}-{notebook.stem}"
     data.mkdir(parents=True, exist_ok=True)
@@ -35,7 +36,10 @@ def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
     environment.update(
         {
             "SPROUTLY_DATA_DIR": str(data),
-            "SPROUTLY_CHECKPOINT_DIR": str(Path(root).resolve() / ".checkpoints"),
+            # `make test` shares one cache between workers and phases (states are keyed by seed,
+            # scale and code hash; building one is locked): otherwise one cache per root
+            "SPROUTLY_CHECKPOINT_DIR": os.environ.get("SPROUTLY_CHECKPOINT_DIR")
+            or str(Path(root).resolve() / ".checkpoints"),
             "DBT_TARGET_PATH": str(data / "dbt_target"),
             "DBT_LOG_PATH": str(data / "dbt_logs"),
         }

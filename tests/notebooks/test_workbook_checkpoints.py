@@ -84,7 +84,7 @@ def test_readme_and_cache_inside_data_are_kept(
     checkpoint("00")
     checkpoint("01")
     assert (data_dir / "README.md").read_text() == "keep me"
-    cached = sorted(p.name for p in (data_dir / ".checkpoints").iterdir())
+    cached = sorted(p.name for p in (data_dir / ".checkpoints").iterdir() if p.name != ".locks")
     assert len(cached) == 1 and cached[0].startswith("sources-seed42-scale1-days120-")
 
 
@@ -109,7 +109,7 @@ def test_cache_built_from_older_code_is_pruned(
     monkeypatch.setattr(checkpoints, "_code_hash", lambda folders: "0" * 64)  # "the code changed"
     checkpoint("00")
     assert fake_ladder == ["sources", "sources"]
-    cached = [p.name for p in checkpoints.cache_dir().iterdir()]
+    cached = [p.name for p in checkpoints.cache_dir().iterdir() if not p.name.startswith(".")]
     assert cached == ["sources-seed42-scale1-days120-000000000000"]
 
 
@@ -125,7 +125,7 @@ def test_real_ladder_up_to_a_dagster_run(data_dir: Path, monkeypatch: pytest.Mon
 
     from workbook import query
 
-    state = checkpoint("06", seed=5, scale=0.05)
+    state = checkpoint("07", seed=5, scale=0.05)
     assert state.rung == "dagster_run" and state.from_cache is False
     loads = query("select distinct status from meta.loads order by status")["status"].tolist()
     assert "failed" not in loads
@@ -137,10 +137,48 @@ def test_real_ladder_up_to_a_dagster_run(data_dir: Path, monkeypatch: pytest.Mon
         statuses = [row[0] for row in runs.execute("select status from runs")]
     assert statuses == ["SUCCESS"]
     assert paths.serving_path().exists()
-    cached = sorted(p.name.split("-")[0] for p in checkpoints.cache_dir().iterdir())
+    cached = sorted(
+        p.name.split("-")[0]
+        for p in checkpoints.cache_dir().iterdir()
+        if not p.name.startswith(".")
+    )
     assert cached == ["dagster_run", "dbt_build", "marts", "raw", "sources", "staging"]
     again = checkpoint("03", seed=5, scale=0.05)
     assert again.from_cache is True
     schemas = set(query("select schema_name from information_schema.schemata")["schema_name"])
     assert "staging" in schemas and "marts" not in schemas
     assert not paths.dagster_home().exists()
+
+
+def test_parallel_workers_build_a_state_once(fake_ladder, data_dir, tmp_path, monkeypatch):
+    """Two workers sharing a cache ask for the same rung at once: one builds it (holding the
+    lock), the other waits and restores the cached copy instead of building it again."""
+    import threading
+    import time
+
+    started = threading.Event()
+    original = checkpoints.RUNGS[0].step
+
+    def slow_sources(settings: checkpoints.Settings) -> None:
+        started.set()
+        time.sleep(0.5)  # long enough for the second worker to arrive while this one builds
+        original(settings)
+
+    monkeypatch.setattr(
+        checkpoints, "RUNGS", [checkpoints.Rung("sources", "sources", slow_sources, ("workbook",))]
+    )
+    settings = checkpoints.Settings(seed=1, scale=0.1)
+    outcomes: dict[str, bool] = {}
+
+    def worker(name: str) -> None:
+        outcomes[name] = checkpoints.prepare("sources", settings)
+
+    first = threading.Thread(target=worker, args=("first",))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=worker, args=("second",))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert fake_ladder == ["sources"], "the state must be built exactly once"
+    assert outcomes == {"first": False, "second": True}
