@@ -7,6 +7,7 @@ papermill tests in ``tests/notebooks/``, and ``tools/execute_notebooks.py``. Not
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,23 @@ def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
 
 
 _saved: dict[str, str] | None = None
+_started: float | None = None
+
+#: Where each notebook's measured execution time lands (one JSON file per notebook); README's
+#: chapter table is refreshed from it with ``python tools/chapter_times.py``.
+TIMES_DIR = Path(__file__).resolve().parent.parent / "test-artifacts" / "notebook-times"
+
+
+def record_time(notebook: Path, seconds: float) -> Path:
+    """Write one notebook's wall time (kernel start + every cell) under :data:`TIMES_DIR`."""
+    import json
+
+    notebook = Path(notebook).resolve()
+    TIMES_DIR.mkdir(parents=True, exist_ok=True)
+    out = TIMES_DIR / f"{notebook.parent.name}-{notebook.stem}.json"
+    relative = f"{notebook.parent.name}/{notebook.name}"
+    out.write_text(json.dumps({"notebook": relative, "seconds": round(seconds, 1)}) + "\n")
+    return out
 
 
 def _notebook_root(config: pytest.Config) -> Path:
@@ -61,12 +79,13 @@ def _notebook_root(config: pytest.Config) -> Path:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before nbval starts a notebook's kernel, point the process environment at that
     notebook's own data folder (the kernel inherits it). Restored after the notebook."""
-    global _saved
+    global _saved, _started
     path = Path(str(item.fspath))
     if path.suffix != ".ipynb":
         return
     if _saved is None:
         _saved = dict(os.environ)
+        _started = time.perf_counter()
     environment = notebook_environment(_notebook_root(item.config), path)
     os.environ.clear()
     os.environ.update(environment)
@@ -74,10 +93,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    global _saved
+    global _saved, _started
     if _saved is None or Path(str(item.fspath)).suffix != ".ipynb":
         return
     if nextitem is None or Path(str(nextitem.fspath)) != Path(str(item.fspath)):
         os.environ.clear()
         os.environ.update(_saved)
         _saved = None
+        if _started is not None:
+            record_time(Path(str(item.fspath)), time.perf_counter() - _started)
+            _started = None

@@ -43,3 +43,25 @@ def test_hook_sets_and_restores_the_environment(
     python_item = SimpleNamespace(fspath="tests/test_x.py", config=None)
     testing.pytest_runtest_setup(python_item)
     assert os.environ["SPROUTLY_DATA_DIR"] == "/original"
+
+
+def test_chapter_times_land_in_the_readme_table(tmp_path, monkeypatch):
+    """A notebook run's measured time replaces the README row's time column, and only that row."""
+    import importlib.util
+
+    monkeypatch.setattr(testing, "TIMES_DIR", tmp_path / "times")
+    written = testing.record_time(Path("notebooks/05_orchestration.ipynb"), 41.26)
+    assert written.name == "notebooks-05_orchestration.json"
+    spec = importlib.util.spec_from_file_location("chapter_times", "tools/chapter_times.py")
+    chapter_times = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chapter_times)
+    times = chapter_times.measured(tmp_path / "times")
+    assert times == {"notebooks/05_orchestration.ipynb": 41.3}
+    readme = (
+        "| NN | chapter | starts from | time |\n"
+        "| 04 | [Tests](notebooks/04_tests_and_contracts.ipynb) | marts built | ~25 s |\n"
+        "| 05 | [Dagster](notebooks/05_orchestration.ipynb) | full dbt build | ~45 s |\n"
+    )
+    refreshed = chapter_times.refresh(readme, times)
+    assert "| 05 | [Dagster](notebooks/05_orchestration.ipynb) | full dbt build | 41 s |" in refreshed
+    assert "| marts built | ~25 s |" in refreshed, "rows without a measurement are left alone"

@@ -1,0 +1,69 @@
+"""Refresh the "time to execute" column of README's chapter table from the last notebook test run.
+
+``make nbval`` (part of ``make test``) records each notebook's wall time — kernel start plus every
+cell, checkpoint restore included — in ``test-artifacts/notebook-times/``. This script writes
+those measurements into README.md, so the table quotes the test run instead of anyone's memory:
+
+    uv run python tools/chapter_times.py [--from <folder with notebook-times>] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+ROW = re.compile(
+    r"^\| (?P<nn>\d\d) \| \[(?P<title>[^\]]+)\]\((?P<link>notebooks/[^)]+)\) \|(?P<rest>.*)$"
+)
+
+
+def measured(folder: Path) -> dict[str, float]:
+    """``notebooks/NN_x.ipynb -> seconds`` for every chapter the test run recorded."""
+    times = {}
+    for path in sorted(folder.glob("notebooks-*.json")):
+        record = json.loads(path.read_text())
+        times[record["notebook"]] = record["seconds"]
+    return times
+
+
+def refresh(text: str, times: dict[str, float]) -> str:
+    """README text with each chapter row's last column set to its measured time."""
+    lines = []
+    for line in text.splitlines():
+        match = ROW.match(line)
+        if match and match["link"] in times:
+            cells = line.rstrip("|").split("|")
+            cells[-1] = f" {times[match['link']]:.0f} s "
+            line = "|".join(cells) + "|"
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--from", dest="source", type=Path, default=ROOT / "test-artifacts" / "notebook-times"
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if README would change")
+    args = parser.parse_args(argv)
+    times = measured(args.source)
+    if not times:
+        print(f"no measurements in {args.source}: run `make nbval` first", file=sys.stderr)
+        return 2
+    text = README.read_text()
+    new = refresh(text, times)
+    if args.check:
+        return int(new != text)
+    README.write_text(new)
+    for notebook, seconds in sorted(times.items()):
+        print(f"{notebook:45} {seconds:6.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
