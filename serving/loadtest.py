@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
@@ -44,6 +44,8 @@ class LoadResult:
     max_ms: float
     statuses: dict[int, int]
     errors: int
+    #: Every answered request as ``(path, milliseconds)``, in completion order (for plots).
+    samples: tuple[tuple[str, float], ...] = field(default=(), repr=False, compare=False)
 
     def summary(self, clients: int) -> str:
         verdict = "within" if self.p95_ms <= BUDGET_P95_MS else "OVER"
@@ -107,6 +109,7 @@ def run(
         raise ValueError("clients, requests and seconds must be positive")
     paths = endpoint_mix(url, max_users)
     latencies: list[float] = []
+    samples: list[tuple[str, float]] = []
     statuses: Counter[int] = Counter()
     errors = 0
     lock = threading.Lock()
@@ -151,6 +154,7 @@ def run(
                 elapsed = (time.perf_counter() - began) * 1000
                 with lock:
                     latencies.append(elapsed)
+                    samples.append((path, elapsed))
                     statuses[status] += 1
         finally:
             connection.close()
@@ -174,6 +178,7 @@ def run(
         max_ms=ordered[-1] if ordered else float("nan"),
         statuses=dict(statuses),
         errors=errors,
+        samples=tuple(samples),
     )
 
 
@@ -192,6 +197,32 @@ def start_server_process() -> tuple[subprocess.Popen, str]:
     return process, line
 
 
+def measure(
+    *,
+    url: str | None = None,
+    clients: int = 20,
+    requests: int = 4000,
+    seconds: float = 30.0,
+    max_users: int = 500,
+) -> LoadResult:
+    """:func:`run` the load test, starting (and afterwards stopping) ``python -m serving`` in a
+    child process unless ``url`` names a running server. While it runs, this interpreter's
+    thread switch interval is lowered as the server's is (the clients are threads too) and then
+    restored: this is what ``python -m serving.loadtest`` and notebooks call."""
+    process = None
+    if url is None:
+        process, url = start_server_process()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    try:
+        return run(url, clients=clients, requests=requests, seconds=seconds, max_users=max_users)
+    finally:
+        sys.setswitchinterval(previous)
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m serving.loadtest", description=__doc__)
     parser.add_argument("--url", help="a running server on 127.0.0.1 (default: start one)")
@@ -200,23 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="time bound")
     parser.add_argument("--users", type=int, default=500, help="distinct user summaries to read")
     args = parser.parse_args(argv)
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)  # 20 client threads share one interpreter too
-    process = None
-    url = args.url
-    if url is None:
-        process, url = start_server_process()
-    try:
-        result = run(
-            url,
-            clients=args.clients,
-            requests=args.requests,
-            seconds=args.seconds,
-            max_users=args.users,
-        )
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
+    result = measure(
+        url=args.url,
+        clients=args.clients,
+        requests=args.requests,
+        seconds=args.seconds,
+        max_users=args.users,
+    )
     print(result.summary(args.clients))
     print(f"p50_ms={result.p50_ms:.2f} p95_ms={result.p95_ms:.2f}")
     return 0

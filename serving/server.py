@@ -8,6 +8,10 @@
   user), 405 (not GET), 503 (nothing published yet), 500 (a bug: details go to the log only).
 - One access-log line per request: method, path, the *names* of the query parameters (values
   can carry anything a client typed), status and duration. No headers, no bodies, no secrets.
+- Extra endpoints can be registered without editing this module: pass ``routes={path: handler}``
+  to :func:`make_server` or :func:`running`. A handler has the built-in endpoints' signature,
+  ``handler(store, query) -> (status, payload)``, and the same error handling (raise
+  :class:`serving.api.BadRequest` for a 400). Built-in paths cannot be replaced.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +44,12 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PORT_ENV = "SERVING_PORT"
 
+#: An endpoint: ``(store, query parameters) -> (HTTP status, JSON payload)``.
+Endpoint = Callable[[PublishedStore, dict[str, list[str]]], api.Response]
+#: The built-in endpoints' paths (``/v1/users/{user_id}/summary`` is matched by shape).
+BUILT_IN_PATHS = ("/health", "/v1/metrics/mrr", "/v1/metrics/daily")
+_SEGMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
 
 class NotLoopback(ValueError):
     """The server refuses to listen on anything but the loopback range."""
@@ -59,6 +70,35 @@ def loopback_host(host: str) -> str:
     return host
 
 
+def is_user_summary(segments: list[str]) -> bool:
+    """``/v1/users/{user_id}/summary``: the built-in route matched by shape, not by path."""
+    return len(segments) == 4 and segments[:2] == ["v1", "users"] and segments[3] == "summary"
+
+
+def route_path(path: str) -> str:
+    """An extra endpoint's path, checked: lower-case segments of letters, digits, ``-`` and
+    ``_`` (``/v1/metrics/active-users``), and not a built-in endpoint."""
+    segments = path.split("/")
+    if not path.startswith("/") or not all(_SEGMENT.fullmatch(s) for s in segments[1:]):
+        raise ValueError(
+            f"an endpoint path looks like /v1/metrics/active-users (lower-case segments of "
+            f"letters, digits, - and _), got {path!r}"
+        )
+    if path in BUILT_IN_PATHS or is_user_summary(segments[1:]):
+        raise ValueError(f"{path} is a built-in endpoint: choose another path")
+    return path
+
+
+def check_routes(routes: Mapping[str, Endpoint] | None) -> dict[str, Endpoint]:
+    """Extra endpoints by checked path; each handler must be callable."""
+    checked: dict[str, Endpoint] = {}
+    for path, handler in (routes or {}).items():
+        if not callable(handler):
+            raise TypeError(f"the handler for {path} is a {type(handler).__name__}, not a function")
+        checked[route_path(path)] = handler
+    return checked
+
+
 def check_port(port: int) -> int:
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be 0..65535 (0 = a free port), got {port}")
@@ -71,8 +111,15 @@ class ServingServer(ThreadingHTTPServer):
     daemon_threads = True  # an idle keep-alive connection never blocks shutdown
     request_queue_size = 64  # room for bursts of concurrent connects
 
-    def __init__(self, host: str, port: int, store: PublishedStore) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        store: PublishedStore,
+        routes: Mapping[str, Endpoint] | None = None,
+    ) -> None:
         self.store = store
+        self.routes = check_routes(routes)
         super().__init__((loopback_host(host), check_port(port)), Handler)
 
     @property
@@ -132,8 +179,11 @@ class Handler(BaseHTTPRequestHandler):
             return api.mrr_series(store, query)
         if segments == ["v1", "metrics", "daily"]:
             return api.daily_metrics(store, query)
-        if len(segments) == 4 and segments[:2] == ["v1", "users"] and segments[3] == "summary":
+        if is_user_summary(segments):
             return api.user_summary(store, segments[2], query)
+        extra = self.server.routes.get("/" + "/".join(segments))
+        if extra is not None:
+            return extra(store, query)
         return 404, {
             "error": f"no such endpoint: {path[:100]}",
             "endpoints": [
@@ -142,6 +192,7 @@ class Handler(BaseHTTPRequestHandler):
                 "/v1/metrics/daily?date=YYYY-MM-DD",
                 "/v1/metrics/daily?start=YYYY-MM-DD&end=YYYY-MM-DD",
                 "/v1/users/{user_id}/summary",
+                *sorted(self.server.routes),
             ],
         }
 
@@ -175,23 +226,40 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    port: int = 0, *, host: str = DEFAULT_HOST, path: Path | None = None
+    port: int = 0,
+    *,
+    host: str = DEFAULT_HOST,
+    path: Path | None = None,
+    routes: Mapping[str, Endpoint] | None = None,
 ) -> ServingServer:
     """A bound (not yet serving) server over the published copy at ``path``
-    (default :func:`sproutly.paths.serving_path`). ``port=0`` picks a free port."""
-    return ServingServer(host, port, PublishedStore(path))
+    (default :func:`sproutly.paths.serving_path`). ``port=0`` picks a free port; ``routes``
+    adds endpoints (``{"/v1/metrics/active-users": handler}``) next to the built-in ones."""
+    return ServingServer(host, port, PublishedStore(path), routes)
 
 
 @contextmanager
-def running(port: int = 0, *, host: str = DEFAULT_HOST, path: Path | None = None) -> Iterator[str]:
+def running(
+    port: int = 0,
+    *,
+    host: str = DEFAULT_HOST,
+    path: Path | None = None,
+    routes: Mapping[str, Endpoint] | None = None,
+) -> Iterator[str]:
     """Serve in a background thread for the ``with`` block; yields the base URL.
 
     Example::
 
         with running() as url:
             httpx.get(f"{url}/health").json()
+
+        def ping(store, query):                      # an extra endpoint
+            return 200, {"pong": True}
+
+        with running(routes={"/v1/ping": ping}) as url:
+            httpx.get(f"{url}/v1/ping").json()
     """
-    server = make_server(port, host=host, path=path)
+    server = make_server(port, host=host, path=path, routes=routes)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="serving", daemon=True
     )

@@ -365,7 +365,7 @@ def test_cli_prints_url_serves_logs_without_secrets_and_stops_on_sigterm(world):
 def test_loadtest_runs_bounded_and_reports_percentiles(world):
     with running(path=world.serving) as url:
         result = loadtest.run(url, clients=4, requests=120, seconds=20)
-    assert result.requests == 120 and result.errors == 0
+    assert result.requests == 120 == len(result.samples) and result.errors == 0
     assert set(result.statuses) <= {200, 404} and result.statuses.get(200, 0) > 0
     assert 0 < result.p50_ms <= result.p95_ms <= result.p99_ms <= result.max_ms
     assert "p95" in result.summary(4)

@@ -1,0 +1,213 @@
+"""Exercise checks for chapter 07: endpoints a learner adds to the read API, checked over HTTP.
+
+Each check starts the real server (``serving.running``) with the learner's handler registered
+through ``routes=``, calls it like a client would, and compares the answers with a query of the
+published copy (the only data the API may read). Nothing is mocked.
+
+    serve_checks.active_users_endpoint(active_users)   # GET /v1/metrics/active-users
+    serve_checks.readiness_endpoint(ready)              # GET /ready (health rule + a setting)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pandas as pd
+
+from workbook import checks
+
+ACTIVE_USERS_PATH = "/v1/metrics/active-users"
+READY_PATH = "/ready"
+#: The setting the readiness endpoint reads (days of lag still "ready"; default 1).
+MAX_LAG_ENV = "SERVING_MAX_LAG_DAYS"
+DEFAULT_MAX_LAG_DAYS = 1
+
+
+def _handler(handler: Any, name: str) -> None:
+    checks.answered(handler, name)
+    if not callable(handler):
+        checks._fail(
+            f"{name} is a {type(handler).__name__}, not a function.",
+            "write def name(store, query): ... and return (status, payload).",
+        )
+
+
+@contextmanager
+def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, unset) environment variables for the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _served(routes: Mapping[str, Any], path=None) -> Iterator[httpx.Client]:
+    from serving import running
+
+    with running(path=path, routes=routes) as url, httpx.Client(base_url=url, timeout=10) as client:
+        yield client
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        checks._fail(f"{what}: the answer is not JSON: {response.text[:200]!r}.")
+
+
+def _field(body: Any, name: str, expected: Any, what: str) -> None:
+    """``body[name] == expected``, failing with a message that tells a missing key apart."""
+    if not isinstance(body, dict) or name not in body:
+        checks._fail(
+            f"the answer to {what} has no {name!r}: {str(body)[:200]}.",
+            f"put {name!r} into the payload you return.",
+        )
+    if body[name] != expected:
+        checks._fail(f"{name!r} in the answer to {what} is {body[name]!r}, expected {expected!r}.")
+
+
+def coverage() -> tuple[date, date]:
+    """First and last day of ``metrics_daily`` in the published copy."""
+    from workbook.query import query
+
+    row = query(
+        "select min(date_day) as first_day, max(date_day) as last_day from metrics_daily",
+        database="serving",
+    ).iloc[0]
+    return row["first_day"].date(), row["last_day"].date()
+
+
+def active_users_reference(start: date, end: date) -> pd.DataFrame:
+    """What ``/v1/metrics/active-users`` must answer: ``metrics_daily``'s dau/wau/mau, read
+    from the published copy, one row per covered day between ``start`` and ``end``."""
+    from workbook.query import query
+
+    return query(
+        "select strftime(date_day, '%Y-%m-%d') as date_day, dau, wau, mau from metrics_daily "
+        "where date_day between ? and ? order by date_day",
+        [start, end],
+        database="serving",
+    )
+
+
+def active_users_endpoint(handler: Any) -> None:
+    """``GET /v1/metrics/active-users?start=YYYY-MM-DD&end=YYYY-MM-DD`` answers 200 with
+    ``{"start", "end", "days": [{"date_day", "dau", "wau", "mau"}, ...]}`` (days in order,
+    only days the copy covers) and 400 for a missing, malformed or reversed range."""
+    _handler(handler, "active_users")
+    first, last = coverage()
+    ranges = [
+        (last - timedelta(days=6), last),  # the last week
+        (first - timedelta(days=3), first + timedelta(days=2)),  # starts before the coverage
+        (last, last),  # one day
+    ]
+    with _served({ACTIVE_USERS_PATH: handler}) as client:
+        for start, end in ranges:
+            what = f"GET {ACTIVE_USERS_PATH}?start={start}&end={end}"
+            response = client.get(ACTIVE_USERS_PATH, params={"start": str(start), "end": str(end)})
+            body = _json(response, what)
+            if response.status_code != 200:
+                checks._fail(
+                    f"{what} answered {response.status_code}: {body}.",
+                    "return (200, payload) for a valid range; a 500 means your handler raised "
+                    "(the traceback is in the server log above).",
+                )
+            if not isinstance(body, dict) or not isinstance(body.get("days"), list):
+                checks._fail(
+                    f"{what}: expected an object with a list under 'days', got {str(body)[:200]}.",
+                    'return 200, {"start": ..., "end": ..., "days": rows}.',
+                )
+            _field(body, "start", str(start), what)
+            _field(body, "end", str(end), what)
+            expected = active_users_reference(start, end)
+            mine = pd.DataFrame(body["days"])
+            checks.columns(mine, ["date_day", "dau", "wau", "mau"], exact=True)
+            checks.same_rows(mine, expected, key="date_day")
+            checks.equal(
+                list(mine["date_day"]),
+                list(expected["date_day"]),
+                what=f"{what}: the order of the days",
+                hint="order by date_day.",
+            )
+        bad = {
+            "end missing": {"start": str(last)},
+            "a malformed date": {"start": "yesterday", "end": str(last)},
+            "start after end": {"start": str(last), "end": str(last - timedelta(days=1))},
+            "an unknown parameter": {"start": str(last), "end": str(last), "user": "1"},
+        }
+        for case, params in bad.items():
+            response = client.get(ACTIVE_USERS_PATH, params=params)
+            checks.equal(
+                response.status_code,
+                400,
+                what=f"the status for {case} ({params})",
+                hint="validate with api.single, api.parse_date and api.check_range: they raise "
+                "api.BadRequest, which the server turns into a 400.",
+            )
+
+
+def readiness_endpoint(handler: Any) -> None:
+    """``GET /ready`` answers 200 ``{"ready": true, "lag_days", "max_lag_days"}`` while the
+    published copy lags the simulated clock by at most ``$SERVING_MAX_LAG_DAYS`` days (default 1),
+    else 503 ``{"ready": false, "lag_days", "max_lag_days", "reason"}``; 503 when nothing is
+    published. The setting is read on every request."""
+    from sproutly import clock, paths
+
+    _handler(handler, "ready")
+    now = clock.now()
+    later = (now + timedelta(days=3)).isoformat(sep=" ")
+    cases = [  # (SPROUTLY_NOW, SERVING_MAX_LAG_DAYS, expected status, lag, max lag)
+        (None, None, 200, 1, DEFAULT_MAX_LAG_DAYS),
+        (later, None, 503, 4, DEFAULT_MAX_LAG_DAYS),
+        (later, "5", 200, 4, 5),
+        (None, "0", 503, 1, 0),
+    ]
+    with _served({READY_PATH: handler}) as client:
+        for simulated_now, max_lag, status, lag, expected_max in cases:
+            setting = f"{MAX_LAG_ENV}={max_lag}" if max_lag is not None else f"{MAX_LAG_ENV} unset"
+            what = f"GET /ready with lag {lag} day(s) and {setting}"
+            with _environment({"SPROUTLY_NOW": simulated_now, MAX_LAG_ENV: max_lag}):
+                response = client.get(READY_PATH)
+            body = _json(response, what)
+            checks.equal(
+                response.status_code,
+                status,
+                what=f"the status of {what}",
+                hint=f"read os.environ.get({MAX_LAG_ENV!r}) on every request (default "
+                f"{DEFAULT_MAX_LAG_DAYS}); lag_days comes from api.health(store); ready when "
+                "lag_days <= the setting, else 503.",
+            )
+            _field(body, "ready", status == 200, what)
+            _field(body, "lag_days", lag, what)
+            _field(body, "max_lag_days", expected_max, what)
+            if status == 503 and not (isinstance(body.get("reason"), str) and body["reason"]):
+                checks._fail(
+                    f"the answer to {what} has no 'reason'.",
+                    "say why it is not ready, e.g. 'published copy is 4 days behind (max 1)'.",
+                )
+    missing = paths.serving_path().with_name("nothing-published.duckdb")
+    with _served({READY_PATH: handler}, path=missing) as client:
+        response = client.get(READY_PATH)
+    checks.equal(
+        response.status_code,
+        503,
+        what="the status of GET /ready when nothing is published",
+        hint="api.health(store) answers 503 then: pass that on as not ready.",
+    )
+    _field(_json(response, "GET /ready"), "ready", False, "GET /ready when nothing is published")
