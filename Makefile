@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql defs unit nbval exercises notebooks lab ui serve loadtest browser clean
+.PHONY: help setup run test lint lint-sql defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,12 @@ serve: setup ## the read API over the published marts on 127.0.0.1 (port: SERVIN
 
 loadtest: setup ## p50/p95 of the read API at 20 concurrent clients over loopback (bounded)
 	$(RUN) python -m serving.loadtest
+
+snowflake-emulated: setup ## the Snowflake cutover against the local emulator: build + parity, labelled "emulated"
+	$(RUN) python -m cutover emulated
+
+snowflake-check: setup ## the cutover against a real account when SNOWFLAKE_* are set; skipped (exit 0) otherwise
+	$(RUN) python -m cutover check
 
 browser: ## Chromium + ChromeDriver from Debian packages (for the UI test); never by hand
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \

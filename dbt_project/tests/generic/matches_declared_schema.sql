@@ -18,7 +18,7 @@
         and (node.schema | lower) == (model.schema | lower)
         and ((node.identifier or node.alias or node.name) | lower) == (model.identifier | lower) -%}
         {%- for column in node.columns.values() if column.data_type -%}
-            {%- do declared.append((column.name | lower, column.data_type | lower)) -%}
+            {%- do declared.append((column.name | lower, sproutly.warehouse_type(column.data_type))) -%}
         {%- endfor -%}
     {%- endfor -%}
 {%- endif -%}

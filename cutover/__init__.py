@@ -1,0 +1,1 @@
+"""The Snowflake cutover: the same dbt project on Snowflake (emulated or real), proven by parity."""

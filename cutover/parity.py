@@ -1,0 +1,180 @@
+"""Parity: is every mart the same on DuckDB and on Snowflake?
+
+A cutover is proven by data, not by a green build. For every mart (every model under
+``models/marts/``, read from dbt's manifest, never a hand-kept list) we compute on each side
+
+- the row count, and
+- an **order-independent content hash**: each row is rendered as canonical text, hashed with md5,
+  and the hashes are summed (mod 2**64). Summing makes the result independent of row order (two
+  warehouses return rows in different orders); md5 makes a change in any value of any row change
+  the sum.
+
+"Canonical" is what makes the two engines comparable, without hiding real differences:
+
+| value | rendered as |
+|---|---|
+| NULL | ``\\N`` (a marker no real value takes) |
+| integer, decimal, float | rounded to 6 decimal places (``NUMBER(18,4)`` and ``DECIMAL(18,4)``, ``FLOAT`` and ``DOUBLE`` agree) |
+| boolean | ``true`` / ``false`` |
+| timestamp | UTC, ``YYYY-MM-DD HH:MM:SS.ffffff`` (a naive timestamp is UTC by our convention) |
+| date | ``YYYY-MM-DD`` |
+| text | as is |
+
+Column names are lower-cased (Snowflake upper-cases unquoted names) and columns are taken in
+sorted order. Example::
+
+    report = parity_report(duckdb_path, emulator.connect, manifest_path)
+    report[["mart", "duckdb_rows", "snowflake_rows", "equal"]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+NULL = "\\N"
+SEPARATOR = "\x1f"  # ASCII unit separator: cannot appear in our data
+DECIMALS = 6
+_QUANTUM = decimal.Decimal(1).scaleb(-DECIMALS)
+
+COLUMNS = [
+    "mart",
+    "duckdb_rows",
+    "snowflake_rows",
+    "duckdb_hash",
+    "snowflake_hash",
+    "columns_match",
+    "equal",
+]
+
+
+def mart_models(manifest_path: Path | str) -> list[tuple[str, str]]:
+    """``(schema, name)`` of every model under ``models/marts/``, sorted, from dbt's manifest."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    marts = [
+        (node["schema"], node["alias"] or node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["original_file_path"].replace("\\", "/").startswith("models/marts/")
+    ]
+    if not marts:
+        raise ValueError(f"No models under models/marts/ in {manifest_path}")
+    return sorted(marts, key=lambda pair: pair[1])
+
+
+def canonical(value: Any) -> str:
+    """One value as canonical text (see the module docstring's table)."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        value = decimal.Decimal(repr(value))
+    if isinstance(value, int):
+        value = decimal.Decimal(value)
+    if isinstance(value, decimal.Decimal):
+        rounded = value.quantize(_QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
+        return format(rounded + 0, "f")  # + 0 turns -0 into 0
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, pd.Timestamp):
+        return canonical(value.to_pydatetime())
+    return str(value)
+
+
+def fingerprint(table: pa.Table) -> tuple[int, str]:
+    """``(row count, content hash)`` of an Arrow table, independent of row and column order."""
+    names = sorted(table.column_names, key=str.lower)
+    columns = [table.column(name).to_pylist() for name in names]
+    total = 0
+    for row in zip(*columns, strict=True) if columns else ():
+        text = SEPARATOR.join(canonical(value) for value in row)
+        total = (total + int(hashlib.md5(text.encode()).hexdigest()[:16], 16)) % 2**64  # noqa: S324 - a checksum, not security
+    return table.num_rows, f"{total:016x}"
+
+
+def duckdb_tables(warehouse: Path | str, marts: Iterable[tuple[str, str]]) -> dict[str, pa.Table]:
+    """Each mart of the DuckDB warehouse as Arrow (read-only connection, closed afterwards)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            name: _lower(con.execute(f'select * from "{schema}"."{name}"').to_arrow_table())  # noqa: S608 - names from dbt's manifest
+            for schema, name in marts
+        }
+
+
+def snowflake_tables(
+    connect: Callable[[], Any], marts: Iterable[tuple[str, str]]
+) -> dict[str, pa.Table]:
+    """Each mart of the Snowflake database as Arrow, over one connection."""
+    con = connect()
+    try:
+        tables = {}
+        for schema, name in marts:
+            cursor = con.cursor()
+            try:
+                cursor.execute(f"select * from {schema.upper()}.{name.upper()}")  # noqa: S608 - names from dbt's manifest
+                tables[name] = _lower(cursor.fetch_arrow_all(force_return_table=True))
+            finally:
+                cursor.close()
+        return tables
+    finally:
+        con.close()
+
+
+def _lower(table: pa.Table) -> pa.Table:
+    return table.rename_columns([name.lower() for name in table.column_names])
+
+
+def compare(duck: dict[str, pa.Table], snow: dict[str, pa.Table]) -> pd.DataFrame:
+    """The parity table for two sets of marts with the same names, sorted by mart."""
+    rows = []
+    for name in sorted(duck):
+        d_rows, d_hash = fingerprint(duck[name])
+        s_rows, s_hash = fingerprint(snow[name])
+        columns_match = sorted(duck[name].column_names) == sorted(snow[name].column_names)
+        rows.append(
+            {
+                "mart": name,
+                "duckdb_rows": d_rows,
+                "snowflake_rows": s_rows,
+                "duckdb_hash": d_hash,
+                "snowflake_hash": s_hash,
+                "columns_match": columns_match,
+                "equal": columns_match and d_rows == s_rows and d_hash == s_hash,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def parity_report(
+    duckdb_path: Path | str,
+    snowflake_connect: Callable[[], Any],
+    manifest_path: Path | str,
+    *,
+    marts: Sequence[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Compare every mart between a DuckDB warehouse and a Snowflake database.
+
+    ``snowflake_connect``: a zero-argument callable returning a snowflake.connector connection
+    whose database holds the marts (``Emulator.connect`` or :func:`cutover.run.real_connect`).
+    ``manifest_path``: a dbt ``manifest.json`` the marts are discovered from (``marts`` overrides).
+    One row per mart, sorted by name; ``equal`` is True when columns, row counts and hashes agree.
+    """
+    marts = list(marts) if marts is not None else mart_models(manifest_path)
+    return compare(duckdb_tables(duckdb_path, marts), snowflake_tables(snowflake_connect, marts))

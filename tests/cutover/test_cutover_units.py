@@ -1,0 +1,84 @@
+"""Pure helpers of the cutover: parity fingerprints, Snowflake types, the dbt timeout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import random
+import sys
+
+import pyarrow as pa
+import pytest
+
+from cutover import run
+from cutover.parity import NULL, canonical, compare, fingerprint
+from ingestion.snowflake import ident, snowflake_type
+
+
+def test_canonical_values():
+    assert canonical(None) == NULL
+    assert canonical(True) == "true"
+    assert canonical(3) == canonical(decimal.Decimal("3.0000")) == canonical(3.0)
+    assert canonical(-0.0) == canonical(0) == "0.000000"
+    assert canonical(decimal.Decimal("1.23456789")) == "1.234568"
+    utc_noon = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    assert canonical(dt.datetime(2026, 3, 1, 13, 0, tzinfo=berlin)) == canonical(utc_noon)
+    assert canonical(utc_noon) == canonical(dt.datetime(2026, 3, 1, 12, 0))
+    assert canonical(dt.date(2026, 3, 1)) == "2026-03-01"
+    assert canonical("\\N") == NULL  # documented: real text never takes the marker ...
+    assert canonical("") != NULL  # ... but the empty string is not NULL
+
+
+def test_fingerprint_ignores_row_and_column_order_but_not_values():
+    rows = [
+        {"id": i, "amount": decimal.Decimal(i) / 4, "at": dt.datetime(2026, 1, i + 1)}
+        for i in range(20)
+    ]
+    table = pa.Table.from_pylist(rows)
+    shuffled = rows[:]
+    random.Random(7).shuffle(shuffled)
+    reordered = pa.Table.from_pylist(shuffled).select(["at", "id", "amount"])
+    assert fingerprint(table) == fingerprint(reordered)
+    changed = [dict(r) for r in rows]
+    changed[5]["amount"] = decimal.Decimal("99")
+    assert fingerprint(pa.Table.from_pylist(changed)) != fingerprint(table)
+    assert fingerprint(pa.Table.from_pylist(rows[:-1]))[0] == 19
+
+
+def test_compare_flags_missing_columns():
+    left = {"m": pa.table({"a": [1], "b": [2]})}
+    right = {"m": pa.table({"a": [1]})}
+    report = compare(left, right)
+    assert not report.loc[0, "columns_match"] and not report.loc[0, "equal"]
+
+
+def test_type_mapping_and_identifiers():
+    assert snowflake_type("TIMESTAMP") == "TIMESTAMP_NTZ"
+    assert snowflake_type("json") == "VARIANT"
+    assert snowflake_type("BIGINT") == "NUMBER(38, 0)"
+    assert snowflake_type("DECIMAL(18,4)") == "NUMBER(18, 4)"
+    with pytest.raises(ValueError, match="No Snowflake type"):
+        snowflake_type("HUGEINT")
+    assert ident("app_users") == '"APP_USERS"'  # what Snowflake makes of an unquoted app_users
+    with pytest.raises(ValueError, match="Refusing identifier"):
+        ident('x"; drop table y; --')
+
+
+def test_a_hanging_dbt_is_stopped_and_the_running_model_named(tmp_path):
+    script = tmp_path / "fake_dbt.py"
+    script.write_text(
+        "import time\n"
+        "print('1 of 2 START sql table model marts.dim_plans ....... [RUN]', flush=True)\n"
+        "print('1 of 2 OK created sql table model marts.dim_plans .. [SUCCESS 1 in 0.1s]', flush=True)\n"
+        "print('2 of 2 START sql table model marts.fct_mrr_daily ... [RUN]', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with pytest.raises(run.DbtTimeout) as caught:
+        run._stream([sys.executable, str(script)], {}, timeout=3, what="dbt build on test")
+    message = str(caught.value)
+    assert "within 3 s" in message
+    assert (
+        "marts.fct_mrr_daily" in message
+        and "dim_plans" not in message.split("Still running")[1].split("Last")[0]
+    )
