@@ -113,7 +113,7 @@ def duckdb_tables(warehouse: Path | str, marts: Iterable[tuple[str, str]]) -> di
     """Each mart of the DuckDB warehouse as Arrow (read-only connection, closed afterwards)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
-            name: _lower(con.execute(f'select * from "{schema}"."{name}"').to_arrow_table())  # noqa: S608 - names from dbt's manifest
+            name: _lower(con.sql(f'select * from "{schema}"."{name}"').to_arrow_table())  # noqa: S608 - names from dbt's manifest
             for schema, name in marts
         }
 
