@@ -337,7 +337,7 @@ def copy_raw_layer(warehouse: Path | str, dest: SnowflakeDestination) -> list[Co
                     [schema, table],
                 ).fetchall()
                 columns = [Column(name, data_type) for name, data_type in described]
-                data = con.sql(
+                data = con.execute(
                     f'select * from "{validate_identifier(schema)}"."{validate_identifier(table)}"'  # noqa: S608
                 ).to_arrow_table()
                 # Re-create: a table's columns may have grown (schema drift) since the last copy.
