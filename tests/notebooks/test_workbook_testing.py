@@ -63,5 +63,7 @@ def test_chapter_times_land_in_the_readme_table(tmp_path, monkeypatch):
         "| 05 | [Dagster](notebooks/05_orchestration.ipynb) | full dbt build | ~45 s |\n"
     )
     refreshed = chapter_times.refresh(readme, times)
-    assert "| 05 | [Dagster](notebooks/05_orchestration.ipynb) | full dbt build | 41 s |" in refreshed
+    assert (
+        "| 05 | [Dagster](notebooks/05_orchestration.ipynb) | full dbt build | 41 s |" in refreshed
+    )
     assert "| marts built | ~25 s |" in refreshed, "rows without a measurement are left alone"
