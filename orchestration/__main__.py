@@ -30,6 +30,16 @@ def _partition_range(first: str | None, last: str | None) -> dict[str, str]:
     }
 
 
+def _simulated_now_tag() -> dict[str, str]:
+    """Tag each run with the simulated clock it ran at (``orchestration.observability`` reads it)."""
+    from sproutly import clock
+
+    try:
+        return {"sproutly/simulated_now": clock.now().isoformat(sep=" ")}
+    except clock.ClockNotSet:
+        return {}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration",
@@ -73,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get()
     if args.command == "freshness":
         result = definitions.resolve_job_def("freshness_checks").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET
+            instance=instance, tags=_simulated_now_tag(), raise_on_error=False, run_config=QUIET
         )
         print(summary.checks_table(result))
         return 0 if result.success else 1
@@ -94,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tags = {**_partition_range(args.start, args.end), "sproutly/backfill": "true"}
     result = job.execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False, run_config=QUIET
+        instance=instance,
+        tags={**tags, **_simulated_now_tag()},
+        raise_on_error=False,
+        run_config=QUIET,
     )
     print(summary.render(result))
     return 0 if result.success else 1

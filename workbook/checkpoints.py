@@ -11,7 +11,8 @@ each rung is one real pipeline step applied to the rung below:
 | ``staging`` | ``dbt build --select staging`` (and only staging's tests) | 03 |
 | ``marts`` | ``dbt run`` (every model, no tests yet) | 04 |
 | ``dbt_build`` | ``dbt build`` (models, tests, snapshots) | 05 |
-| ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 06, 07, 08 |
+| ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 07, 08 |
+| ``dagster_history`` | a week of daily runs with incidents (``workbook.observe_history``) | 06 |
 
 Building a rung the first time runs the pipeline; the result is cached (a copy of the data folder)
 under ``$SPROUTLY_CHECKPOINT_DIR`` or ``<data>/../.checkpoints``, keyed by rung, seed, scale and a
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sproutly import clock, paths
+from workbook import observe_history
 
 #: Simulated days of the course world (2026-01-01 .. 2026-04-30; "now" = 2026-05-01).
 COURSE_DAYS = 120
@@ -134,6 +136,13 @@ RUNGS: list[Rung] = [
         "dbt_build", "full dbt build done (models, tests, snapshots)", _dbt_step("build"), _DBT_CODE
     ),
     Rung("dagster_run", "a Dagster run recorded", _dagster_run, ("orchestration",)),
+    # chapter 06 observes a week of unattended daily runs with two incidents
+    Rung(
+        "dagster_history",
+        "a week of daily Dagster runs with an API outage and a stale source",
+        observe_history.step,
+        ("workbook/observe_history",),
+    ),
 ]
 CHAPTERS: dict[str, str] = {
     "00": "sources",
@@ -142,7 +151,7 @@ CHAPTERS: dict[str, str] = {
     "03": "staging",
     "04": "marts",
     "05": "dbt_build",
-    "06": "dagster_run",
+    "06": "dagster_history",
     "07": "dagster_run",
     "08": "dagster_run",
 }
