@@ -80,6 +80,9 @@ snowflake-emulated: setup ## the Snowflake cutover against the local emulator: b
 snowflake-check: setup ## the cutover against a real account when SNOWFLAKE_* are set; skipped (exit 0) otherwise
 	$(RUN) python -m cutover check
 
+bench: setup ## performance table vs issue #7's targets (long; writes bench/results.md + results.json)
+	$(RUN) python -m bench
+
 browser: ## Chromium + ChromeDriver from Debian packages (for the UI test); never by hand
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
 	  echo "chromium: $$(chromium --version 2>/dev/null)"; \
