@@ -24,6 +24,8 @@ def test_rough_rounds_up_to_a_power_of_ten() -> None:
     assert cutover_when.rough(10, "min") == "under 100 min"
     assert cutover_when.rough(0, "GB") == "0 GB"
     assert cutover_when.rough(250_000, "GB") == "250,000 GB"
+    assert cutover_when.rough(0.9, "min", (10, 20, 30)) == "under 10 min"
+    assert cutover_when.rough(25, "min", (10, 20, 30)) == "under 30 min"
 
 
 def test_run_minutes_is_the_longest_successful_pipeline_run() -> None:
