@@ -14,6 +14,7 @@ Tests that change data in the emulator put it back before they finish.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         for name in [n for n in os.environ if n.startswith("SNOWFLAKE_")]:
             mp.delenv(name)
         Simulation(data_dir, seed=SEED, scale=SCALE, progress=False).init(days=DAYS)
-        token = "cutover-tests"  # noqa: S105 - a throw-away token for the simulated local API
+        token = secrets.token_urlsafe(16)  # a throw-away token for the simulated local API
         with billing_api(token=token) as api:
             config = IngestionConfig.from_env(
                 billing_api_url=api.url, billing_api_token=token, progress=False
