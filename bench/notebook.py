@@ -11,27 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
-from workbook.testing import notebook_environment
+from workbook.testing import execute_notebook
 
 
 def execute(path: Path, root: Path, timeout: int = 900) -> float:
     """Run every cell of ``path`` in a fresh kernel; return the seconds it took."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    started = time.perf_counter()
-    client.execute(env=notebook_environment(root, path))
-    return time.perf_counter() - started
+    return execute_notebook(path, root, timeout)[1]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,30 +13,17 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_exercises import render  # noqa: E402
 
-from workbook.testing import notebook_environment  # noqa: E402
+from workbook.testing import execute_notebook  # noqa: E402
 
 
 def execute(path: Path, root: Path, timeout: int = 600) -> float:
     """Execute ``path`` in place; returns the seconds it took."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    started = time.perf_counter()
-    client.execute(env=notebook_environment(root, path))
-    seconds = time.perf_counter() - started
+    notebook, seconds = execute_notebook(path, root, timeout)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     notebook.metadata.pop("papermill", None)

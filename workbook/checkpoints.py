@@ -92,12 +92,20 @@ def _dbt_step(*args: str) -> Callable[[Settings], None]:
     return step
 
 
-def _dagster_run(settings: Settings) -> None:
-    environment = {**os.environ, "SPROUTLY_DATA_DIR": str(paths.data_dir())}
-    environment.pop("DAGSTER_HOME", None)  # orchestration puts it inside the data folder
-    environment.setdefault("BILLING_API_TOKEN", LOCAL_BILLING_TOKEN)
+def run_fresh_process(
+    *args: str,
+    what: str,
+    drop: tuple[str, ...] = (),
+    defaults: dict[str, str] | None = None,
+) -> None:
+    """``python <args>`` in a new process on this data folder (no state left in the caller);
+    ``drop`` removes inherited variables, ``defaults`` fills unset ones. Raises with the end of
+    its output when it fails. Rungs that run Dagster use it."""
+    environment = {**(defaults or {}), **os.environ, "SPROUTLY_DATA_DIR": str(paths.data_dir())}
+    for name in drop:
+        environment.pop(name, None)
     completed = subprocess.run(
-        [sys.executable, "-m", "orchestration", "run"],
+        [sys.executable, *args],
         cwd=paths.REPO_ROOT,
         env=environment,
         capture_output=True,
@@ -106,7 +114,18 @@ def _dagster_run(settings: Settings) -> None:
     )
     if completed.returncode != 0:
         output = (completed.stdout + completed.stderr)[-3000:]
-        raise RuntimeError(f"python -m orchestration run failed:\n{output}")
+        raise RuntimeError(f"{what} failed:\n{output}")
+
+
+def _dagster_run(settings: Settings) -> None:
+    run_fresh_process(
+        "-m",
+        "orchestration",
+        "run",
+        what="python -m orchestration run",
+        drop=("DAGSTER_HOME",),  # orchestration puts it inside the data folder
+        defaults={"BILLING_API_TOKEN": LOCAL_BILLING_TOKEN},
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,26 @@ def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
         }
     )
     return environment
+
+
+def execute_notebook(path: Path, root: Path, timeout: int = 900) -> tuple[Any, float]:
+    """Run every cell of ``path`` in a fresh kernel, from the notebook's own folder (as nbval
+    does), with :func:`notebook_environment`; return the executed notebook and the seconds it
+    took (kernel start included). ``make notebooks`` writes the result back; ``make bench``
+    only times it."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    started = time.perf_counter()
+    client.execute(env=notebook_environment(root, path))
+    return notebook, time.perf_counter() - started
 
 
 _saved: dict[str, str] | None = None

@@ -29,7 +29,7 @@ import contextlib
 import io
 import logging
 import os
-import sys
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,8 +37,6 @@ from sproutly import clock, paths
 
 #: Days the week of history simulates after the ``dagster_run`` state.
 HISTORY_DAYS = 7
-#: The local billing API's bearer token while the history is built (a simulator: not a secret).
-TOKEN = "workbook-history-token"
 
 
 @dataclass(frozen=True)
@@ -125,8 +123,10 @@ def build() -> list[str]:
             incident.fault, from_day=start + incident.from_offset, to_day=start + incident.to_offset
         )
     log: list[str] = []
-    with running(paths.billing_db_path(), TOKEN, faults=simulation.faults) as api:
-        os.environ["BILLING_API_URL"], os.environ["BILLING_API_TOKEN"] = api.url, TOKEN
+    with running(
+        paths.billing_db_path(), secrets.token_urlsafe(16), faults=simulation.faults
+    ) as api:
+        os.environ["BILLING_API_URL"], os.environ["BILLING_API_TOKEN"] = api.url, api.token
         from orchestration.definitions import defs
         from orchestration.defs.resources import AlertsResource
 
@@ -160,19 +160,11 @@ def build() -> list[str]:
 def step(settings) -> None:
     """The checkpoint rung's step: build the history in a fresh Python process (its own
     ``DAGSTER_HOME`` inside the data folder, no state left in the caller)."""
-    import subprocess
+    from workbook.checkpoints import run_fresh_process
 
-    environment = {**os.environ, "SPROUTLY_DATA_DIR": str(paths.data_dir())}
-    for name in ("DAGSTER_HOME", "BILLING_API_URL", "BILLING_API_TOKEN", "SPROUTLY_NOW"):
-        environment.pop(name, None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "workbook.observe_history"],
-        cwd=paths.REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
+    run_fresh_process(
+        "-m",
+        "workbook.observe_history",
+        what="building the run history",
+        drop=("DAGSTER_HOME", "BILLING_API_URL", "BILLING_API_TOKEN", "SPROUTLY_NOW"),
     )
-    if completed.returncode != 0:
-        output = (completed.stdout + completed.stderr)[-3000:]
-        raise RuntimeError(f"building the run history failed:\n{output}")
