@@ -19,10 +19,22 @@ from sproutly import clock, paths
 
 TOKEN_ENV = "BILLING_API_TOKEN"
 URL_ENV = "BILLING_API_URL"
+#: Attempts per billing API request before a load gives up (default 5; at least 1).
+MAX_ATTEMPTS_ENV = "BILLING_API_MAX_ATTEMPTS"
 
 
 class MissingSetting(RuntimeError):
     """A required setting (usually an environment variable) is not set. Names it, never its value."""
+
+
+def _positive_int(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class IngestionConfig:
             billing_api_url=os.environ.get(URL_ENV) or None,
             billing_api_token=os.environ.get(TOKEN_ENV) or None,
         )
+        if attempts := os.environ.get(MAX_ATTEMPTS_ENV):
+            base = dataclasses.replace(base, max_attempts=_positive_int(MAX_ATTEMPTS_ENV, attempts))
         return dataclasses.replace(base, **overrides)
 
     def resolved_now(self) -> datetime:

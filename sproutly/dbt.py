@@ -134,12 +134,31 @@ def dbt(
     paths.ensure(paths.warehouse_path(target))
     cli = build_args(*args, target=target, vars=vars, quiet=quiet)
     with _environment(call_env):
-        result = dbtRunner(callbacks=callbacks or []).invoke(cli)
+        try:
+            result = dbtRunner(callbacks=callbacks or []).invoke(cli)
+        finally:
+            _release_duckdb()
     if result.exception is not None:
         raise DbtStartError(f"dbt {' '.join(args)} could not run: {result.exception}") from (
             result.exception if isinstance(result.exception, BaseException) else None
         )
     return result
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb keeps for the invocation (``keep_open: true`` in the
+    profile), so no lock on the warehouse outlives the call: the next step, another process or a
+    notebook's own connection can open the file as soon as :func:`dbt` returns."""
+    import sys
+
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    if connections is None:  # another adapter, or dbt never got as far as opening a connection
+        return
+    manager = connections.DuckDBConnectionManager
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
 
 
 def run_results(target_path: str | Path | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The incremental `int_events_deduped` keys on load time: late files land, re-runs add nothing.
+"""The incremental `int_events_deduped` reads new loads only: late files land, re-runs add nothing.
 
 (faults.md rows 4 and 7 on the dbt side.) Each case loads more rows into raw.events with a later
 `_loaded_at`, as ingestion would, and runs the model incrementally.
@@ -44,7 +44,7 @@ def test_late_file_lands_once_and_rerun_adds_nothing(project: Project) -> None:
 
 
 def test_event_resent_after_the_lookback_keeps_first_copy(project: Project) -> None:
-    """A copy of an event already loaded long before (outside the 48 h lookback) adds no row
+    """A copy of an event already loaded long before (a later load) adds no row
     and does not replace the first copy."""
     project.sql(RESENT_OLD_EVENT)
     run_incremental(project)
@@ -53,3 +53,21 @@ def test_event_resent_after_the_lookback_keeps_first_copy(project: Project) -> N
         "select _load_id from intermediate.int_events_deduped"
         " where _source like 'events/date=2026-01-01/a.jsonl:1'"
     ) == [("load_1",)]
+
+
+CLOCK_BEHIND = """
+insert into raw.events values
+    (md5('behind'), 'app_opened', 3, '2026-01-11 09:00', '2026-01-11 09:01', 'ios', '3.4.1',
+     '{}', 'load_4', '2025-12-31 23:00', 'events/date=2026-01-11/behind.jsonl:1')
+"""
+
+
+def test_a_load_stamped_before_the_newest_one_still_lands(project: Project) -> None:
+    """A load is new because its id is new, not because its clock is ahead: a loader whose
+    clock ran behind (here: stamped before every load in the model) is not skipped."""
+    project.sql(CLOCK_BEHIND)
+    run_incremental(project)
+    assert project.sql(COUNT) == [(12, 12)]
+    assert project.sql(
+        "select _load_id from intermediate.int_events_deduped where event_id = md5('behind')"
+    ) == [("load_4",)]

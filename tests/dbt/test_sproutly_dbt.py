@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import duckdb
 import pytest
 from dbt_helpers import Project
 
@@ -64,20 +65,33 @@ def test_lock_held_by_another_process_raises_clear_error(project: Project) -> No
     assert project.dbt("run", "--select", "stg_app__plans").success  # lock released: runs again
 
 
-def test_keep_open_false_releases_the_file(project: Project) -> None:
-    """After an in-process call returns, another process can open the file read-write."""
-    assert project.dbt("run", "--select", "stg_app__plans").success
+@pytest.mark.parametrize("outcome", ["success", "failing node"])
+def test_the_file_is_released_when_dbt_returns(project: Project, outcome: str) -> None:
+    """dbt keeps the warehouse open for the whole invocation (keep_open: true), and releases it
+    when the call returns, failed or not: another process can open the file read-write and sees
+    what the call built (a handle kept across calls would lock the file, or -- once a test has
+    replaced the file -- keep writing to the old one)."""
+    project.sql("drop view staging.stg_app__plans")
+    if outcome == "failing node":
+        project.sql("alter table raw.app_plans drop column tier")
+    result = project.dbt("run", "--select", "stg_app__plans")
+    assert result.success is (outcome == "success")
+    query = "select count(*) from staging.stg_app__plans" if result.success else "select 1"
     opened = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); con.sql(sys.argv[2]).fetchall()",
             str(project.warehouse),
+            query,
         ],
         capture_output=True,
         text=True,
     )
     assert opened.returncode == 0, opened.stderr
+    # and in this process (a notebook's read-only connection after a dbt call)
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        assert con.sql(query).fetchall()
 
 
 def test_docs_generate(project: Project) -> None:

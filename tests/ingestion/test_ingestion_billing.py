@@ -81,6 +81,26 @@ def test_fault_13_transient_errors_are_retried_with_backoff_and_retry_after(stor
     assert snapshot(cfg.warehouse_path) == before
 
 
+def test_attempts_per_request_come_from_the_environment(
+    store, config, sleeps, monkeypatch: pytest.MonkeyPatch
+):
+    """BILLING_API_MAX_ATTEMPTS=2: one retry per request, then the load gives up."""
+    monkeypatch.setenv("BILLING_API_MAX_ATTEMPTS", "2")
+    with running(store, TOKEN, script=[503, 503, 503]) as api:
+        cfg = config(billing_api_url=api.url)
+        assert cfg.max_attempts == 2
+        results = load("billing", config=cfg, raise_on_failure=False)
+        statuses = [r.status for r in api.requests]
+    # invoices: 503, 503 -> gives up; payments: 503, then the API answers
+    assert [(r.entity, r.status) for r in results] == [("invoices", "failed"), ("payments", "success")]
+    assert statuses == [503, 503, 503, 200]
+    assert len(sleeps) == 2  # one wait per request that was retried
+    for bad in ("0", "two"):
+        monkeypatch.setenv("BILLING_API_MAX_ATTEMPTS", bad)
+        with pytest.raises(ValueError, match="BILLING_API_MAX_ATTEMPTS"):
+            config()
+
+
 def test_fault_13_retry_after_is_capped_and_timeouts_retried(store, config, sleeps):
     with running(store, TOKEN, script=[429, "timeout"], retry_after=3600, timeout_seconds=2) as api:
         cfg = config(billing_api_url=api.url, retry_after_cap=60.0, read_timeout=0.3)

@@ -1,20 +1,20 @@
 {#-
-    Incremental on LOAD time, not event time.
+    Incremental on LOAD, not on event time.
 
-    Each run reads only the rows loaded since the newest `_loaded_at` already here, minus a
-    lookback (var `events_lookback_hours`), so a late file -- old `occurred_at`, new `_loaded_at` --
-    is picked up like any other, and a load whose clock ran a little behind is not skipped.
+    Each run reads only the rows of loads that are not in the model yet. A load commits whole (one
+    transaction in ingestion), so a `_load_id` found here was read completely, and a late file --
+    old `occurred_at`, new load -- is picked up like any other. Selecting by load id instead of a
+    `_loaded_at` lookback window means a new day reads only the new day: at ~10M events a 48 h
+    lookback re-read the whole initial load on the day after it.
 
-    dbt never checks that `unique_key` is unique, and delete+insert would happily insert two copies
-    of one event from the same batch. So the batch is deduplicated first (first loaded copy wins),
-    and a copy of an event that an *earlier* load already delivered is dropped. Re-running adds
-    nothing: rows re-read through the lookback replace themselves (delete+insert on event_id).
+    The batch is deduplicated first (first loaded copy wins), and a copy of an event that an
+    earlier load already delivered is dropped, so every event is inserted once and the model only
+    ever appends. Re-running adds nothing: its loads are already here.
 -#}
 {{
     config(
         materialized='incremental',
-        unique_key='event_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         on_schema_change='fail',
     )
 }}
@@ -25,13 +25,9 @@ events as (
 
     select * from {{ ref('stg_events__events') }}
     {% if is_incremental() %}
-        where _loaded_at >= (
-            select
-                coalesce(
-                    max(already_loaded._loaded_at), cast('1900-01-01' as timestamp)
-                ) as newest_loaded_at
-            from {{ this }} as already_loaded
-        ) - interval ({{ var('events_lookback_hours') }}) hour
+        where _load_id not in (
+            select distinct already_loaded._load_id from {{ this }} as already_loaded
+        )
     {% endif %}
 
 ),
@@ -52,9 +48,7 @@ first_copies as (
         select first_copies.*
         from first_copies
         left join {{ this }} as already_loaded
-            on
-                first_copies.event_id = already_loaded.event_id
-                and first_copies._loaded_at > already_loaded._loaded_at
+            on first_copies.event_id = already_loaded.event_id
         where already_loaded.event_id is null
 
     ),
