@@ -92,7 +92,10 @@ def test_attempts_per_request_come_from_the_environment(
         results = load("billing", config=cfg, raise_on_failure=False)
         statuses = [r.status for r in api.requests]
     # invoices: 503, 503 -> gives up; payments: 503, then the API answers
-    assert [(r.entity, r.status) for r in results] == [("invoices", "failed"), ("payments", "success")]
+    assert [(r.entity, r.status) for r in results] == [
+        ("invoices", "failed"),
+        ("payments", "success"),
+    ]
     assert statuses == [503, 503, 503, 200]
     assert len(sleeps) == 2  # one wait per request that was retried
     for bad in ("0", "two"):
