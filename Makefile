@@ -50,7 +50,7 @@ defs: setup ## the Dagster definitions load and validate (dagster definitions va
 TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
 
 unit: setup ## the pytest suite (two workers; one notebook or test module per worker)
-	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile
+	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile --durations=15
 
 nbval: setup ## re-execute notebooks/ and solutions/, compare with the committed outputs
 	$(TEST_CHECKPOINTS) $(RUN) pytest --nbval notebooks solutions --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg -n 2 --dist loadfile -q -p no:cacheprovider
