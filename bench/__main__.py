@@ -107,8 +107,11 @@ def context_info(args: argparse.Namespace, seconds: float) -> dict[str, str]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
     ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True
+    dirty = subprocess.run(  # the bench's own output (results.md / .json) does not count
+        ["git", "status", "--porcelain", "--", ".", ":!bench/results.*"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return {

@@ -493,6 +493,10 @@ def notebooks(ctx: Context) -> list[Figure]:
 
 
 # --------------------------------------------------------------------------- make test
+#: pytest's last line ("391 passed, 10 warnings in 668.30s (0:11:08)"), with or without the "=" rule
+PYTEST_SUMMARY = re.compile(r"^=*\s*\d+ passed\b")
+
+
 def make_test(ctx: Context) -> list[Figure]:
     """The whole ``make test`` (set-up included) in a fresh clone, as CI runs it."""
     ctx.step("make test in a fresh clone")
@@ -513,6 +517,6 @@ def make_test(ctx: Context) -> list[Figure]:
         return [_fail("make_test", "make_test.s", "make test (fresh clone)", "s",
                       f"exit {done.returncode} after {done.seconds:.0f} s (log: {ctx.work / 'make-test.log'}): "
                       f"{done.tail(3)}", None)]  # fmt: skip
-    passed = [line.strip("= ") for line in done.stdout.splitlines() if " passed" in line]
+    passed = [line.strip("= ") for line in done.stdout.splitlines() if PYTEST_SUMMARY.match(line)]
     return [Figure("make_test", "make_test.s", "make test (fresh clone, set-up incl.)", done.seconds, "s",
                    note="; ".join(passed)[:200])]  # fmt: skip

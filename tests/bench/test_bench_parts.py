@@ -91,3 +91,21 @@ def test_commands_get_their_own_data_folder_and_no_inherited_pointers(tmp_path, 
     assert env["DBT_TARGET_PATH"] == str(tmp_path / "dbt_target")
     assert "DBT_TARGET_PATH" not in base_env()
     assert base_env()["PYTHONHASHSEED"] == "0"
+
+
+def test_make_test_summary_takes_only_pytest_totals() -> None:
+    stdout = "\n".join(
+        [
+            "\x1b[32m2026-11-24 06:16:02 +0000\x1b[0m - dagster - INFO - All code locations passed validation.",
+            "All checks passed!",
+            "391 passed, 10 warnings in 668.30s (0:11:08)",
+            "=========== 289 passed in 196.15s (0:03:16) ===========",
+        ]
+    )
+    picked = [
+        line.strip("= ") for line in stdout.splitlines() if sections.PYTEST_SUMMARY.match(line)
+    ]
+    assert picked == [
+        "391 passed, 10 warnings in 668.30s (0:11:08)",
+        "289 passed in 196.15s (0:03:16)",
+    ]
