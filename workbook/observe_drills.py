@@ -83,24 +83,12 @@ def run_slice(
     return run_quietly(job, partition_key=day, selection=EVENTS_SLICE, instance=instance, tags=tags)
 
 
-def alert_on_failure(
-    instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, resources: dict | None = None
-) -> None:
+def alert_on_failure(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> None:
     """Evaluate the project's run-failure sensor for a failed run, as the daemon would: one
     alert per failure chain, sent to the sink (``data/alerts.jsonl`` without a webhook)."""
-    from orchestration.defs.resources import AlertsResource
-    from orchestration.defs.sensors import alert_on_run_failure
+    from orchestration.defs.sensors import alert_for_failed_run
 
-    run = instance.get_run_by_id(result.run_id)
-    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="alert_on_run_failure",
-        dagster_instance=instance,
-        dagster_run=run,
-        dagster_event=failure,
-        resources=resources or {"alerts": AlertsResource()},
-    ).for_run_failure()
-    alert_on_run_failure(context)
+    alert_for_failed_run(instance, result)
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> pd.DataFrame:

@@ -80,24 +80,6 @@ BACKFILL = (3, "2026-05-02", "2026-05-03")
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def _alert_on_failure(instance, result, resources) -> None:
-    """Evaluate the run-failure sensor for a failed run, the way the daemon would."""
-    import dagster as dg
-
-    from orchestration.defs.sensors import alert_on_run_failure
-
-    run = instance.get_run_by_id(result.run_id)
-    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="alert_on_run_failure",
-        dagster_instance=instance,
-        dagster_run=run,
-        dagster_event=failure,
-        resources=resources,
-    ).for_run_failure()
-    alert_on_run_failure(context)
-
-
 def _execute(job, instance, tags: dict[str, str]):
     with contextlib.redirect_stdout(io.StringIO()):
         return job.execute_in_process(
@@ -131,12 +113,11 @@ def build() -> list[str]:
         # loader's and the RetryPolicy's), without a minute of real backoff in a simulated week.
         os.environ["BILLING_API_MAX_ATTEMPTS"] = "2"
         from orchestration.definitions import defs
-        from orchestration.defs.resources import AlertsResource
+        from orchestration.defs.sensors import alert_for_failed_run
 
         definitions = defs()
         daily = definitions.resolve_job_def("daily_pipeline")
         freshness = definitions.resolve_job_def("freshness_checks")
-        resources = {"alerts": AlertsResource()}
         with dg.DagsterInstance.get() as instance:
             for offset in range(1, HISTORY_DAYS + 1):
                 simulation.advance(1)
@@ -151,7 +132,7 @@ def build() -> list[str]:
                 tags["dagster/asset_partition_range_end"] = last
                 result = _execute(daily, instance, tags)
                 if not result.success:
-                    _alert_on_failure(instance, result, resources)
+                    alert_for_failed_run(instance, result)
                 log.append(f"{now:%Y-%m-%d} daily_pipeline {first}..{last}: {result.success}")
                 checked = _execute(
                     freshness, instance, {"sproutly/simulated_now": tags["sproutly/simulated_now"]}
