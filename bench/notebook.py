@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbook.testing import execute_notebook
+from tools.notebooks import execute_notebook
 
 
 def execute(path: Path, root: Path, timeout: int = 900) -> float:

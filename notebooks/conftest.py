@@ -1,3 +1,7 @@
-"""pytest --nbval: run each notebook with its own data folder (see workbook/testing.py)."""
+"""pytest --nbval: each notebook runs with its own data folder (tests/notebooks/nbval_plugin.py)."""
 
-from workbook.testing import pytest_runtest_setup, pytest_runtest_teardown  # noqa: F401
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "notebooks"))
+from nbval_plugin import pytest_runtest_setup, pytest_runtest_teardown  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """Re-execute notebooks in place so their committed outputs are current (``make notebooks``).
 
 Each notebook runs in a fresh kernel with its own data folder (a temporary directory) and the
-deterministic environment of ``workbook.testing``, from the notebook's own folder (as nbval
+deterministic environment of ``tools.notebooks``, from the notebook's own folder (as nbval
 does). Afterwards the file is normalised: execution timing metadata removed, JSON written like
 Jupyter does. Prints one line per notebook with its wall-clock run time (for the README table).
 
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_exercises import render  # noqa: E402
 
-from workbook.testing import execute_notebook  # noqa: E402
+from tools.notebooks import execute_notebook  # noqa: E402
 
 
 def execute(path: Path, root: Path, timeout: int = 600) -> float:

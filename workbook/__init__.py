@@ -7,9 +7,15 @@
 - ``show``: display the project's real files (``show.sql("stg_app__users")``)
 - ``sandbox(name)``: a private project copy for an exercise; ``checks``: checks that explain
 - ``upgrade_triggers(...)`` / ``plot_triggers(...)``: when to leave local-first
-- ``plots``: small consistent charts
+- ``plots``: small consistent charts; ``results``: what a dbt command did, as tables
+- ``fingerprints(database, schema)``: row count + content hash per table (equal means equal)
 - ``ingestion_config()``, ``simulation()``, ``results_table()``: the loader and the simulated
   product for the current data folder (the billing API is started on first use)
+
+What only one chapter needs lives in its own subpackage, named after the notebook it serves
+(``workbook.ch06_observability``: ``views``, ``drills``, ``history``, ``exercise_checks``)::
+
+    from workbook.ch06_observability import drills, views
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sproutly import clock, paths
-from workbook import checks, plots, show
+from workbook import checks, plots, results, show
 from workbook.checkpoints import Checkpoint, checkpoint
 from workbook.pipeline import ingestion_config, results_table, simulation
-from workbook.query import WarehouseLocked, query, row_counts
+from workbook.query import WarehouseLocked, fingerprints, query, row_counts
 from workbook.sandbox import Sandbox, sandbox
 from workbook.triggers import THRESHOLDS, UpgradeAssessment, plot_triggers, upgrade_triggers
 
@@ -39,11 +45,13 @@ __all__ = [
     "checkpoint",
     "checks",
     "clock",
+    "fingerprints",
     "ingestion_config",
     "paths",
     "plot_triggers",
     "plots",
     "query",
+    "results",
     "results_table",
     "row_counts",
     "sandbox",

@@ -12,7 +12,7 @@ each rung is one real pipeline step applied to the rung below:
 | ``marts`` | ``dbt run`` (every model, no tests yet) | 04 |
 | ``dbt_build`` | ``dbt build`` (models, tests, snapshots) | 05 |
 | ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 07, 08 |
-| ``dagster_history`` | a week of daily runs with incidents (``workbook.observe_history``) | 06 |
+| ``dagster_history`` | a week of daily runs with incidents (``workbook.ch06_observability.history``) | 06 |
 
 Building a rung the first time runs the pipeline; the result is cached (a copy of the data folder)
 under ``$SPROUTLY_CHECKPOINT_DIR`` or ``<data>/../.checkpoints``, keyed by rung, seed, scale and a
@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sproutly import clock, paths
-from workbook import observe_history
 
 #: Simulated days of the course world (2026-01-01 .. 2026-04-30; "now" = 2026-05-01).
 COURSE_DAYS = 120
@@ -128,6 +127,23 @@ def _dagster_run(settings: Settings) -> None:
     )
 
 
+def _dagster_history(settings: Settings) -> None:
+    """Chapter 06's week of runs (``workbook.ch06_observability.history``), in a fresh process
+    with its own ``DAGSTER_HOME`` inside the data folder."""
+    run_fresh_process(
+        "-m",
+        "workbook.ch06_observability.history",
+        what="building the run history",
+        drop=(
+            "DAGSTER_HOME",
+            "BILLING_API_URL",
+            "BILLING_API_TOKEN",
+            "BILLING_API_MAX_ATTEMPTS",
+            "SPROUTLY_NOW",
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Rung:
     """One state of the data folder: its name, what it means, how to get there from the rung
@@ -159,8 +175,8 @@ RUNGS: list[Rung] = [
     Rung(
         "dagster_history",
         "a week of daily Dagster runs with an API outage and a stale source",
-        observe_history.step,
-        ("workbook/observe_history",),
+        _dagster_history,
+        ("workbook/ch06_observability/history",),
     ),
 ]
 CHAPTERS: dict[str, str] = {

@@ -139,3 +139,21 @@ def query(
     if database in ("app", "billing"):
         return _query_sqlite(path, sql, params)
     return _query_duckdb(path, sql, params)
+
+
+def fingerprints(database: str | Path = "warehouse", schema: str = "marts") -> pd.DataFrame:
+    """Row count and a content hash (first 12 hex digits, independent of row order) of every
+    table in ``schema``: equal fingerprints mean equal contents."""
+    tables = query(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+        [schema],
+        database=database,
+    )["table_name"]
+    parts = [
+        f"select '{name}' as table_name, count(*) as row_count, "  # noqa: S608 (catalog names)
+        f"left(md5(coalesce(string_agg(hash(t)::varchar, ',' order by hash(t)), '')), 12)"
+        f' as content_hash from "{schema}"."{name}" as t'
+        for name in tables
+    ]
+    return query(" union all ".join(parts) + " order by table_name", database=database)

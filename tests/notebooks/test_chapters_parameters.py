@@ -10,7 +10,7 @@ import papermill
 import pytest
 
 from sproutly import paths
-from workbook.testing import notebook_environment
+from tools.notebooks import notebook_environment
 
 CHAPTERS = sorted((paths.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SECOND = {"SEED": 7, "SCALE": 0.5}

@@ -13,15 +13,12 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from notebook_runner import errors, execute  # noqa: E402
-
-from sproutly import paths  # noqa: E402
+from sproutly import paths
+from tools.notebooks import errors, execute_notebook
 
 REPO = paths.REPO_ROOT
 SOLUTIONS = sorted((REPO / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -91,7 +88,7 @@ def test_check_detects_a_stale_exercise(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
 def test_checks_fail_unsolved(solution: Path, notebook_root: Path) -> None:
     exercise = REPO / "exercises" / solution.name
-    unsolved = execute(exercise, notebook_root, allow_errors=True)
+    unsolved, _ = execute_notebook(exercise, notebook_root, 600, allow_errors=True)
     checks = _tagged(unsolved, "check")
     assert checks, f"{exercise.name} has no cell tagged 'check'"
     raised = errors(unsolved)

@@ -19,7 +19,7 @@ days before the week starts. The billing API runs with the simulation's fault co
 pipeline finds it through ``BILLING_API_URL``), so the API outage reaches the real
 ``billing_api`` asset with its real retry policy.
 
-Run as ``python -m workbook.observe_history`` inside a data folder at the ``dagster_run`` state.
+Run as ``python -m workbook.ch06_observability.history`` inside a data folder at the ``dagster_run`` state.
 (A package rather than a module so that the checkpoint's cache key can hash exactly this code.)
 """
 
@@ -139,22 +139,3 @@ def build() -> list[str]:
                 )
                 log.append(f"{now:%Y-%m-%d} freshness_checks: {checked.success}")
     return log
-
-
-def step(settings) -> None:
-    """The checkpoint rung's step: build the history in a fresh Python process (its own
-    ``DAGSTER_HOME`` inside the data folder, no state left in the caller)."""
-    from workbook.checkpoints import run_fresh_process
-
-    run_fresh_process(
-        "-m",
-        "workbook.observe_history",
-        what="building the run history",
-        drop=(
-            "DAGSTER_HOME",
-            "BILLING_API_URL",
-            "BILLING_API_TOKEN",
-            "BILLING_API_MAX_ATTEMPTS",
-            "SPROUTLY_NOW",
-        ),
-    )

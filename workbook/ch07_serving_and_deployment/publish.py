@@ -58,16 +58,6 @@ def rows_per_day(database: str = "warehouse", days: int = 3) -> pd.DataFrame:
     return frame.sort_values("date_day").reset_index(drop=True)
 
 
-def dbt_test_table(run_results: dict) -> pd.DataFrame:
-    """dbt's ``run_results.json`` as ``test``/``status`` rows (no timings, no ids), sorted."""
-    rows = [
-        {"test": row["unique_id"].split(".")[2], "status": row["status"]}
-        for row in run_results["results"]
-        if row["unique_id"].startswith("test.")
-    ]
-    return pd.DataFrame(rows, columns=["test", "status"]).sort_values("test", ignore_index=True)
-
-
 def audit_and_publish() -> pd.DataFrame:
     """What the Dagster ``published_marts`` asset does, by hand: ``audit`` the last dbt
     ``run_results.json``, then ``publish`` every mart. One row: the audit's verdict, whether a
@@ -128,7 +118,7 @@ def published_meta() -> pd.DataFrame:
 def served_fingerprints() -> pd.DataFrame:
     """Row count and an order-independent content hash of every table in the published copy
     (``_published`` included): equal fingerprints mean equal contents."""
-    from workbook.quality_faults import fingerprints
+    from workbook.query import fingerprints
 
     return fingerprints(paths.serving_path(), schema="main")
 

@@ -4,7 +4,7 @@ dbt writes what ``dbt source freshness`` found to ``target/sources.json``; a sen
 engineer reads that file (or the orchestrator's asset checks), not log lines. These helpers turn
 it into small, sorted tables so a notebook's output is the same on every run::
 
-    from workbook.modeling_staging import freshness_over_time
+    from workbook.ch02_staging.freshness import freshness_over_time
     freshness_over_time([0, 12, 30])      # each source's status now, 12 h and 30 h later
 """
 
@@ -80,16 +80,6 @@ def freshness_over_time(hours_later: Sequence[float], *, sb: Sandbox | None = No
         table = freshness_at(hours, sb=sb).set_index("source")
         columns["now" if hours == 0 else f"now + {hours:g} h"] = table["status"]
     return pd.DataFrame(columns).rename_axis("source").reset_index()
-
-
-def status_summary(statuses: dict[str, str]) -> pd.DataFrame:
-    """``node_statuses(...)`` counted by resource type and status (e.g. model / success / 6)."""
-    frame = pd.DataFrame(
-        [(uid.split(".")[0], status) for uid, status in statuses.items()],
-        columns=["resource_type", "status"],
-    )
-    counted = frame.groupby(["resource_type", "status"]).size().rename("nodes").reset_index()
-    return counted.sort_values(["resource_type", "status"]).reset_index(drop=True)
 
 
 def relation_columns(relation: str, *, database: str | Path = "warehouse") -> list[str]:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from workbook import answers_quality, checks
+from workbook import checks
+from workbook.ch05_orchestration import answers
 
 #: Ticks at which the morning schedule is evaluated.
 TICKS = (datetime(2026, 5, 1, 5, 30, tzinfo=UTC), datetime(2026, 3, 1, 5, 30, tzinfo=UTC))
@@ -44,7 +45,7 @@ def morning_schedule(schedule) -> None:
         context = dg.build_schedule_context(scheduled_execution_time=tick)
         requests = _requests(schedule(context))
         checks.equal(len(requests), 1, what=f"run requests at {tick:%Y-%m-%d %H:%M}")
-        expected = answers_quality.yesterday(tick)
+        expected = answers.yesterday(tick)
         checks.equal(
             requests[0].partition_key,
             expected,
@@ -71,7 +72,7 @@ def newest_day_sensor(sensor) -> None:
     checks.equal(
         sorted(t.job_name for t in sensor.targets), ["daily_pipeline"], what="the sensor's job"
     )
-    newest = answers_quality.newest_landed_partition()
+    newest = answers.newest_landed_partition()
     for cursor in (None, "2026-01-01"):
         context = dg.build_sensor_context(cursor=cursor)
         requests = _requests(sensor(context))
@@ -101,7 +102,7 @@ def finance_job(job, definitions) -> None:
     checks.answered(job, "your job")
     graph = definitions.resolve_asset_graph()
     selected = sorted("/".join(k.path) for k in job.selection.resolve(graph))
-    expected = answers_quality.upstream_without_raw(definitions, "marts/fct_mrr_daily")
+    expected = answers.upstream_without_raw(definitions, "marts/fct_mrr_daily")
     missing = sorted(set(expected) - set(selected))
     extra = sorted(set(selected) - set(expected))
     if missing or extra:

@@ -1,7 +1,8 @@
-"""Running notebooks under test: one data folder per notebook, deterministic environment.
+"""Running notebooks outside a learner's kernel: one data folder per notebook, a deterministic
+environment, their measured times.
 
-Used by ``notebooks/conftest.py`` and ``solutions/conftest.py`` (nbval), the exercise and
-papermill tests in ``tests/notebooks/``, and ``tools/execute_notebooks.py``. Not for chapters.
+Used by ``make notebooks`` (``tools/execute_notebooks.py``), ``make bench``, the nbval plugin
+(``tests/notebooks/nbval_plugin.py``) and the exercise and papermill tests. Not for chapters.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import os
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 #: Variables every notebook kernel gets: no telemetry, stable hashing, no progress bars.
 FIXED = {
@@ -49,11 +48,13 @@ def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
     return environment
 
 
-def execute_notebook(path: Path, root: Path, timeout: int = 900) -> tuple[Any, float]:
+def execute_notebook(
+    path: Path, root: Path, timeout: int = 900, *, allow_errors: bool = False
+) -> tuple[Any, float]:
     """Run every cell of ``path`` in a fresh kernel, from the notebook's own folder (as nbval
     does), with :func:`notebook_environment`; return the executed notebook and the seconds it
     took (kernel start included). ``make notebooks`` writes the result back; ``make bench``
-    only times it."""
+    only times it; the exercise tests read the errors (``allow_errors=True``)."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -62,15 +63,13 @@ def execute_notebook(path: Path, root: Path, timeout: int = 900) -> tuple[Any, f
         notebook,
         timeout=timeout,
         kernel_name="python3",
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent)}},
     )
     started = time.perf_counter()
     client.execute(env=notebook_environment(root, path))
     return notebook, time.perf_counter() - started
 
-
-_saved: dict[str, str] | None = None
-_started: float | None = None
 
 #: Where each notebook's measured execution time lands (one JSON file per notebook); README's
 #: chapter table is refreshed from it with ``python tools/chapter_times.py``.
@@ -89,38 +88,12 @@ def record_time(notebook: Path, seconds: float) -> Path:
     return out
 
 
-def _notebook_root(config: pytest.Config) -> Path:
-    configured = os.environ.get("SPROUTLY_NOTEBOOK_ROOT")
-    if configured:
-        return Path(configured)
-    return config._tmp_path_factory.getbasetemp() / "notebook-runs"  # per xdist worker
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before nbval starts a notebook's kernel, point the process environment at that
-    notebook's own data folder (the kernel inherits it). Restored after the notebook."""
-    global _saved, _started
-    path = Path(str(item.fspath))
-    if path.suffix != ".ipynb":
-        return
-    if _saved is None:
-        _saved = dict(os.environ)
-        _started = time.perf_counter()
-    environment = notebook_environment(_notebook_root(item.config), path)
-    os.environ.clear()
-    os.environ.update(environment)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    global _saved, _started
-    if _saved is None or Path(str(item.fspath)).suffix != ".ipynb":
-        return
-    if nextitem is None or Path(str(nextitem.fspath)) != Path(str(item.fspath)):
-        os.environ.clear()
-        os.environ.update(_saved)
-        _saved = None
-        if _started is not None:
-            record_time(Path(str(item.fspath)), time.perf_counter() - _started)
-            _started = None
+def errors(notebook: Any) -> list[tuple[str, list[str], str, str]]:
+    """``(cell id, tags, exception name, message)`` for every cell that raised."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                tags = list(cell.get("metadata", {}).get("tags", []))
+                found.append((cell.get("id", "?"), tags, output["ename"], output["evalue"]))
+    return found

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from workbook.ch08_snowflake_cutover.views import quiet
 from workbook.checks import _fail, answered
-from workbook.cutover_views import quiet
 from workbook.sandbox import Sandbox, sandbox
 
 if TYPE_CHECKING:

@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 #: Generic tests that ship with dbt itself (everything else generic is a macro in this project).
 BUILT_IN_TESTS = ("accepted_values", "not_null", "relationships", "unique")
-#: The order layers are listed in.
-LAYERS = ("staging", "intermediate", "marts", "snapshots", "tests")
 
 
 # -- what the project declares ---------------------------------------------------------------
@@ -97,51 +95,6 @@ def contracts(manifest_json: dict[str, Any]) -> pd.DataFrame:
         if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
     ]
     return pd.DataFrame(rows).sort_values(["layer", "model"]).reset_index(drop=True)
-
-
-# -- what a dbt command did ------------------------------------------------------------------
-def _layer(unique_id: str, manifest_json: dict[str, Any]) -> str:
-    node = manifest_json["nodes"].get(unique_id) or manifest_json.get("unit_tests", {}).get(
-        unique_id
-    )
-    if node is None:
-        return "?"
-    if node["resource_type"] in {"test", "unit_test"}:
-        return "tests"
-    return node["fqn"][1] if len(node["fqn"]) > 2 else node["resource_type"]
-
-
-def node_table(run_results: dict[str, Any], manifest_json: dict[str, Any]) -> pd.DataFrame:
-    """One row per node of the last command: layer, resource type, name, status (no timings),
-    sorted by layer then name."""
-    rows = []
-    for row in run_results["results"]:
-        unique_id = row["unique_id"]
-        rows.append(
-            {
-                "layer": _layer(unique_id, manifest_json),
-                "resource_type": unique_id.split(".")[0],
-                "name": unique_id.split(".")[2],
-                "status": row["status"],
-            }
-        )
-    frame = pd.DataFrame(rows, columns=["layer", "resource_type", "name", "status"])
-    frame["_order"] = frame["layer"].map({k: i for i, k in enumerate(LAYERS)}).fillna(len(LAYERS))
-    return frame.sort_values(["_order", "name"]).drop(columns="_order").reset_index(drop=True)
-
-
-def status_summary(nodes: pd.DataFrame) -> pd.DataFrame:
-    """Counts of each status per layer (rows: layers in pipeline order; columns: statuses)."""
-    table = nodes.pivot_table(index="layer", columns="status", aggfunc="size", fill_value=0)
-    ordered = [layer for layer in LAYERS if layer in table.index]
-    table = table.loc[ordered, sorted(table.columns)]
-    table.columns.name = None
-    return table.reset_index()
-
-
-def failures(nodes: pd.DataFrame) -> pd.DataFrame:
-    """Only the nodes that failed or errored."""
-    return nodes[nodes["status"].isin(["fail", "error"])].reset_index(drop=True)
 
 
 # -- bad data --------------------------------------------------------------------------------
@@ -225,26 +178,6 @@ def inject(sb: Sandbox, *names: str) -> pd.DataFrame:
     finally:
         connection.close()
     return pd.DataFrame(rows, columns=["defect", "table", "what"])
-
-
-def fingerprints(database: Path, schema: str = "marts") -> pd.DataFrame:
-    """Row count and a content hash (first 12 hex digits, independent of row order) of every
-    table in ``schema``: equal fingerprints mean equal contents."""
-    from workbook.query import query
-
-    tables = query(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-        [schema],
-        database=database,
-    )["table_name"]
-    parts = [
-        f"select '{name}' as table_name, count(*) as row_count, "  # noqa: S608 (catalog names)
-        f"left(md5(coalesce(string_agg(hash(t)::varchar, ',' order by hash(t)), '')), 12)"
-        f' as content_hash from "{schema}"."{name}" as t'
-        for name in tables
-    ]
-    return query(" union all ".join(parts) + " order by table_name", database=database)
 
 
 def keep_clean_copy(sb: Sandbox) -> Path:

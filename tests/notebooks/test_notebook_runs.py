@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
+import nbval_plugin
 import pytest
 
-from workbook import testing
+from tools import notebooks as testing
 
 
 def test_each_notebook_gets_its_own_data_folder(
@@ -34,14 +35,14 @@ def test_hook_sets_and_restores_the_environment(
     monkeypatch.setenv("SPROUTLY_DATA_DIR", "/original")
     first = SimpleNamespace(fspath="notebooks/00_welcome.ipynb", config=None)
     second = SimpleNamespace(fspath="notebooks/00_welcome.ipynb", config=None)
-    testing.pytest_runtest_setup(first)
+    nbval_plugin.pytest_runtest_setup(first)
     assert os.environ["SPROUTLY_DATA_DIR"] == str(tmp_path / "notebooks-00_welcome")
-    testing.pytest_runtest_teardown(first, second)  # same notebook next: keep it
+    nbval_plugin.pytest_runtest_teardown(first, second)  # same notebook next: keep it
     assert os.environ["SPROUTLY_DATA_DIR"] == str(tmp_path / "notebooks-00_welcome")
-    testing.pytest_runtest_teardown(second, None)
+    nbval_plugin.pytest_runtest_teardown(second, None)
     assert os.environ["SPROUTLY_DATA_DIR"] == "/original"
     python_item = SimpleNamespace(fspath="tests/test_x.py", config=None)
-    testing.pytest_runtest_setup(python_item)
+    nbval_plugin.pytest_runtest_setup(python_item)
     assert os.environ["SPROUTLY_DATA_DIR"] == "/original"
 
 

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 import yaml as pyyaml
 
 from workbook import checks
-from workbook.quality_faults import inject, keep_clean_copy, restore_clean, warehouse_of
+from workbook.ch04_tests_and_contracts.faults import (
+    inject,
+    keep_clean_copy,
+    restore_clean,
+    warehouse_of,
+)
 
 if TYPE_CHECKING:
     from workbook.sandbox import Sandbox

@@ -69,7 +69,7 @@ def run_slice(
     """Run :data:`EVENTS_SLICE` of the daily job for partition ``day`` on ``instance`` quietly,
     tagged with the simulated clock (and as a backfill: delete + insert of the partition).
     Pass the loaded ``definitions`` to avoid loading them again."""
-    from workbook.quality_dagster import run_quietly
+    from workbook.ch05_orchestration.views import run_quietly
 
     if definitions is None:
         from orchestration.definitions import defs

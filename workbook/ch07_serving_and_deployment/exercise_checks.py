@@ -4,8 +4,8 @@ Each check starts the real server (``serving.running``) with the learner's handl
 through ``routes=``, calls it like a client would, and compares the answers with a query of the
 published copy (the only data the API may read). Nothing is mocked.
 
-    serve_checks.active_users_endpoint(active_users)   # GET /v1/metrics/active-users
-    serve_checks.readiness_endpoint(ready)              # GET /ready (health rule + a setting)
+    exercise_checks.active_users_endpoint(active_users)   # GET /v1/metrics/active-users
+    exercise_checks.readiness_endpoint(ready)              # GET /ready (health rule + a setting)
 """
 
 from __future__ import annotations

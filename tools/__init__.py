@@ -1,0 +1,2 @@
+"""Repository tooling (notebook execution, exercise generation, chapter times): never imported
+by chapters."""

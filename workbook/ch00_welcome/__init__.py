@@ -1,0 +1,1 @@
+"""Chapter 00, welcome: the answer key behind its exercise (``answers``)."""

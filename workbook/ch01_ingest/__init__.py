@@ -1,0 +1,1 @@
+"""Chapter 01, ingest: the answer key behind its exercises (``answers``)."""

@@ -1,0 +1,2 @@
+"""Chapter 08, Snowflake cutover: the upgrade triggers fed with measured values (``when``), a
+cutover's result as labelled tables (``views``), and the exercise checks (``exercise_checks``)."""
