@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbook.ch08_snowflake_cutover import exercise_checks
-from workbook.ch08_snowflake_cutover import when
+from workbook.ch08_snowflake_cutover import exercise_checks, when
 
 
 def _runs(*rows: tuple[str, str, float]) -> pd.DataFrame:
