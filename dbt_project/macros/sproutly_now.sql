@@ -19,6 +19,14 @@
     cast({{ sproutly_now() }} as date)
 {%- endmacro %}
 
+{#-
+    The last complete day: the day before `sproutly_today()`. Daily models end on it, and "current"
+    columns (a user's MRR now) read it. A date on every engine (`dbt.dateadd` is cross-database).
+-#}
+{% macro last_complete_day() -%}
+    cast({{ dbt.dateadd('day', -1, sproutly_today()) }} as date)
+{%- endmacro %}
+
 {% macro default__current_timestamp_utc() -%}
     cast({{ dbt.current_timestamp() }} as timestamp)
 {%- endmacro %}

@@ -11,6 +11,8 @@
     by at most var('mrr_reconciliation_tolerance', 0.05) = 5 % of invoiced revenue. Returns one
     row when they do not reconcile.
 -#}
+{#- Dagster reports this test as a check of the MRR mart (it reads three models). -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_mrr_daily'}}}) }}
 {%- set tolerance = var('mrr_reconciliation_tolerance', 0.05) -%}
 
 with

@@ -84,7 +84,9 @@ def test_check_fails_unsolved_and_passes_solved(
         "pro_annual",
         "pro_monthly",
     ]
-    broken = reference.replace("price_cents / 100.0", "price_cents / 10.0")
+    broken = reference.replace(
+        "{{ cents_to_amount('price_cents') }}", "cast(price_cents / 10.0 as decimal(18, 2))"
+    )
     sb.write_model(MODEL, broken)
     sb.dbt("run", "--select", MODEL)
     mine = sb.query(f"select plan_id, price_amount from staging.{MODEL}")

@@ -29,10 +29,15 @@ if TYPE_CHECKING:
 INVOICE_MUTANTS = (
     (
         "amount_due divided by 10 instead of 100",
-        "amount_due_cents / 100.0",
-        "amount_due_cents / 10.0",
+        "{{ cents_to_amount('amount_due_cents') }}",
+        "cast(amount_due_cents / 10.0 as decimal(18, 2))",
     ),
-    ("dedup keeps the OLDEST version", "order by updated_at desc", "order by updated_at asc"),
+    (
+        "dedup keeps the OLDEST version",
+        "{{ latest_version_of('renamed', key='invoice_id') }}",
+        "select * from renamed qualify row_number() over ("
+        "partition by invoice_id order by updated_at asc, _loaded_at asc, _source asc) = 1",
+    ),
 )
 
 

@@ -66,7 +66,7 @@ classified as (
         compared.mrr - compared.previous_mrr as movement_amount
     from compared
     inner join first_paid_days on compared.user_id = first_paid_days.user_id
-    where compared.date_day < {{ sproutly_today() }}
+    where compared.date_day <= {{ last_complete_day() }}
 
 )
 

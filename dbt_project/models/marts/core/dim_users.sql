@@ -21,7 +21,7 @@ subscriptions as (
 latest_mrr as (
 
     select * from {{ ref('int_subscriptions_mrr_daily') }}
-    where date_day = cast({{ sproutly_today() }} - interval 1 day as date)
+    where date_day = {{ last_complete_day() }}
 
 ),
 

@@ -31,7 +31,7 @@ current_mrr as (
         subscription_id,
         mrr_amount
     from subscription_days
-    where date_day = cast({{ sproutly_today() }} - interval 1 day as date)
+    where date_day = {{ last_complete_day() }}
 
 ),
 

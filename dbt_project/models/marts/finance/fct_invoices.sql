@@ -6,9 +6,9 @@ invoices as (
 
 ),
 
-plans as (
+subscription_periods as (
 
-    select * from {{ ref('stg_app__plans') }}
+    select * from {{ ref('int_subscription_periods') }}
 
 ),
 
@@ -23,10 +23,8 @@ final as (
         invoices.currency,
         invoices.amount_due,
         invoices.amount_paid,
-        case
-            when invoices.invoice_status = 'void' then cast(0 as decimal(18, 4))
-            else cast(invoices.amount_due / plans.billing_interval_months as decimal(18, 4))
-        end as mrr_amount,
+        -- MRR is defined once, on the billed period; a void invoice bills none.
+        cast(coalesce(subscription_periods.mrr_amount, 0) as decimal(18, 4)) as mrr_amount,
         invoices.period_start_at,
         invoices.period_end_at,
         invoices.issued_at,
@@ -34,7 +32,7 @@ final as (
         invoices.paid_at,
         invoices.invoice_status = 'paid' as is_paid
     from invoices
-    inner join plans on invoices.plan_id = plans.plan_id
+    left join subscription_periods on invoices.invoice_id = subscription_periods.invoice_id
 
 )
 

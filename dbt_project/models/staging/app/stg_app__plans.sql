@@ -18,7 +18,7 @@ renamed as (
             when 'year' then 12
         end as billing_interval_months,
         cast(price_cents as bigint) as price_cents,
-        cast(price_cents / 100.0 as decimal(18, 2)) as price_amount,
+        {{ cents_to_amount('price_cents') }} as price_amount,
         upper(cast(currency as varchar)) as currency,
         cast(is_active as boolean) as is_active,
         cast(created_at as timestamp) as created_at,
@@ -31,11 +31,7 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by plan_id
-        order by updated_at desc, _loaded_at desc, _source desc
-    ) = 1
+    {{ latest_version_of('renamed', key='plan_id') }}
 
 )
 

@@ -26,11 +26,7 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by user_id
-        order by updated_at desc, _loaded_at desc, _source desc
-    ) = 1
+    {{ latest_version_of('renamed', key='user_id') }}
 
 )
 

@@ -17,8 +17,8 @@ renamed as (
         upper(cast(currency as varchar)) as currency,
         cast(amount_due_cents as bigint) as amount_due_cents,
         cast(amount_paid_cents as bigint) as amount_paid_cents,
-        cast(amount_due_cents / 100.0 as decimal(18, 2)) as amount_due,
-        cast(amount_paid_cents / 100.0 as decimal(18, 2)) as amount_paid,
+        {{ cents_to_amount('amount_due_cents') }} as amount_due,
+        {{ cents_to_amount('amount_paid_cents') }} as amount_paid,
         cast(period_start as timestamp) as period_start_at,
         cast(period_end as timestamp) as period_end_at,
         cast(issued_at as timestamp) as issued_at,
@@ -32,11 +32,7 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by invoice_id
-        order by updated_at desc, _loaded_at desc, _source desc
-    ) = 1
+    {{ latest_version_of('renamed', key='invoice_id') }}
 
 )
 

@@ -13,7 +13,7 @@ renamed as (
         cast(invoice_id as varchar) as invoice_id,
         cast(user_id as bigint) as user_id,
         cast(amount_cents as bigint) as amount_cents,
-        cast(amount_cents / 100.0 as decimal(18, 2)) as amount,
+        {{ cents_to_amount('amount_cents') }} as amount,
         upper(cast(currency as varchar)) as currency,
         cast(status as varchar) as payment_status,
         cast(failure_code as varchar) as failure_code,
@@ -28,11 +28,7 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by payment_id
-        order by updated_at desc, _loaded_at desc, _source desc
-    ) = 1
+    {{ latest_version_of('renamed', key='payment_id') }}
 
 )
 
