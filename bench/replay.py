@@ -31,7 +31,7 @@ import duckdb
 
 from sproutly import paths
 from sproutly.dbt import dbt as run_dbt
-from sproutly.dbt import run_results, target_dir
+from sproutly.dbt import manifest, run_results, target_dir
 
 SCHEMAS = ("staging", "intermediate", "marts", "snapshots")
 
@@ -96,8 +96,7 @@ def main() -> None:
     results = run_results()
     executed = sum(r["execution_time"] for r in results["results"])
     parse = parse_seconds(Path(target_dir()).parent / "dbt_logs" / "dbt.log")
-    manifest = json.loads((target_dir() / "manifest.json").read_text())
-    statements = replay_statements(manifest, results)
+    statements = replay_statements(manifest(), results)
 
     with duckdb.connect(str(raw_copy)) as con:
         for schema in SCHEMAS:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -41,6 +40,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+
+from sproutly import dbt as sproutly_dbt
 
 NULL = "\\N"
 SEPARATOR = "\x1f"  # ASCII unit separator: cannot appear in our data
@@ -60,13 +61,7 @@ COLUMNS = [
 
 def mart_models(manifest_path: Path | str) -> list[tuple[str, str]]:
     """``(schema, name)`` of every model under ``models/marts/``, sorted, from dbt's manifest."""
-    manifest = json.loads(Path(manifest_path).read_text())
-    marts = [
-        (node["schema"], node["alias"] or node["name"])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["original_file_path"].replace("\\", "/").startswith("models/marts/")
-    ]
+    marts = sproutly_dbt.mart_models(sproutly_dbt.manifest(manifest_path))
     if not marts:
         raise ValueError(f"No models under models/marts/ in {manifest_path}")
     return sorted(marts, key=lambda pair: pair[1])

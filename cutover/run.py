@@ -19,7 +19,6 @@ and both builds are timed the same way (start-up + parse + run), so their times 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -39,6 +38,7 @@ from cutover import emulator as emulator_module
 from cutover.parity import parity_report
 from ingestion.snowflake import CopiedTable, SnowflakeDestination, copy_raw_layer
 from sproutly import paths
+from sproutly.dbt import freshness_results, node_statuses, run_results, unsuccessful_nodes
 
 EMULATED = "snowflake_emulated"
 REAL = "snowflake"
@@ -82,7 +82,7 @@ class DbtRun:
 
     def failures(self) -> dict[str, str]:
         """Nodes that did not succeed (``unique_id -> status``)."""
-        return {k: v for k, v in self.statuses.items() if v not in ("success", "pass")}
+        return unsuccessful_nodes(self.statuses)
 
 
 def dbt_paths(target: str) -> tuple[Path, Path]:
@@ -184,7 +184,7 @@ def run_dbt(
         raise DbtFailed(
             f"dbt {' '.join(args)} on {target} did not run (exit {returncode}):\n{output[-3000:]}"
         )
-    results = json.loads(results_file.read_text())
+    results = freshness_results(results_file) if freshness else run_results(results_file)
     return DbtRun(
         target=target,
         args=tuple(args),
@@ -192,7 +192,7 @@ def run_dbt(
         wall_seconds=wall,
         output=output,
         target_path=target_path,
-        statuses={row["unique_id"]: row["status"] for row in results["results"]},
+        statuses=node_statuses(results),
         elapsed_seconds=results.get("elapsed_time"),
     )
 
@@ -264,7 +264,7 @@ class CutoverResult:
     @property
     def built(self) -> bool:
         """Every node of the Snowflake build succeeded (models, snapshot) or passed (tests)."""
-        return bool(self.statuses) and all(s in ("success", "pass") for s in self.statuses.values())
+        return bool(self.statuses) and not unsuccessful_nodes(self.statuses)
 
     @property
     def parity_ok(self) -> bool:
@@ -289,7 +289,7 @@ class CutoverResult:
         """A short, labelled text report (what ``python -m cutover`` prints)."""
         models = sum(1 for k in self.statuses if k.startswith(("model.", "snapshot.")))
         tests = sum(1 for k in self.statuses if k.startswith(("test.", "unit_test.")))
-        failed = {k: v for k, v in self.statuses.items() if v not in ("success", "pass")}
+        failed = unsuccessful_nodes(self.statuses)
         lines = [
             f"Snowflake cutover -- {self.label.upper()} (target {self.target})",
             f"raw layer copied: {sum(c.target_rows for c in self.copied):,} rows in "

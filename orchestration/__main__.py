@@ -14,30 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from orchestration.instance import ensure_dagster_home
-
-# The console shows warnings and errors only; the full event log is in the Dagster UI.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
-def _partition_range(first: str | None, last: str | None) -> dict[str, str]:
-    return {
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
-    }
-
-
-def _simulated_now_tag() -> dict[str, str]:
-    """Tag each run with the simulated clock it ran at (``orchestration.observability`` reads it)."""
-    from sproutly import clock
-
-    try:
-        return {"sproutly/simulated_now": clock.now().isoformat(sep=" ")}
-    except clock.ClockNotSet:
-        return {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,43 +51,35 @@ def main(argv: list[str] | None = None) -> int:
             "orchestration.definitions",
         ]
         os.execv(dagster, [dagster, *command])
-    import dagster as dg
-
-    from orchestration import summary
-    from orchestration.definitions import defs
+    from orchestration import runs, summary
     from orchestration.landing import landed_files
-    from sproutly import clock
 
-    definitions = defs()
-    instance = dg.DagsterInstance.get()
-    if args.command == "freshness":
-        result = definitions.resolve_job_def("freshness_checks").execute_in_process(
-            instance=instance, tags=_simulated_now_tag(), raise_on_error=False, run_config=QUIET
+    with runs.project_instance() as instance:
+        if args.command == "freshness":
+            result = runs.execute("freshness_checks", instance=instance, capture_output=False)
+            print(summary.checks_table(result))
+            return 0 if result.success else 1
+        if args.command == "run":
+            days = [d for d, files in landed_files().items() if files]
+            if not days:
+                print(
+                    "No event files landed: generate the sources first "
+                    "(python -m microproduct init)."
+                )
+                return 2
+            partition_range = (days[0], days[-1])
+        elif args.command == "daily":
+            day = args.date or runs.yesterday()
+            partition_range = (day, day)
+        else:
+            partition_range = (args.start, args.end)
+        result = runs.execute(
+            "daily_pipeline",
+            partition_range=partition_range,
+            backfill=args.command == "backfill",
+            instance=instance,
+            capture_output=False,
         )
-        print(summary.checks_table(result))
-        return 0 if result.success else 1
-
-    job = definitions.resolve_job_def("daily_pipeline")
-    tags: dict[str, str] = {}
-    if args.command == "run":
-        days = [d for d, files in landed_files().items() if files]
-        if not days:
-            print(
-                "No event files landed: generate the sources first (python -m microproduct init)."
-            )
-            return 2
-        tags = _partition_range(days[0], days[-1])
-    elif args.command == "daily":
-        day = args.date or (clock.now() - timedelta(days=1)).date().isoformat()
-        tags = _partition_range(day, day)
-    else:
-        tags = {**_partition_range(args.start, args.end), "sproutly/backfill": "true"}
-    result = job.execute_in_process(
-        instance=instance,
-        tags={**tags, **_simulated_now_tag()},
-        raise_on_error=False,
-        run_config=QUIET,
-    )
     print(summary.render(result))
     return 0 if result.success else 1
 

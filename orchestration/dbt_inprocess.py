@@ -36,7 +36,7 @@ from dagster_dbt.asset_utils import (
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.dbt_manifest import validate_manifest
 
-from sproutly.dbt import dbt, node_statuses, run_results
+from sproutly.dbt import dbt, failed_nodes, node_statuses, run_results
 
 #: dbt's structured events that carry one node's result (what dagster-dbt converts).
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
@@ -86,7 +86,11 @@ def build(
 
     env = {DBT_INDIRECT_SELECTION_ENV: indirect} if indirect else {}
     context.log.info(f"dbt {' '.join([*args, *selection])} (in-process)")
-    outcome = dbt(*args, *selection, target_path=target_path, env=env, callbacks=[collect])
+    # dbt's own progress lines go to stdout: the console of `python -m orchestration`, the step's
+    # log in the Dagster UI; notebooks capture them (orchestration.runs.execute).
+    outcome = dbt(
+        *args, *selection, target_path=target_path, env=env, callbacks=[collect], quiet=False
+    )
     for raw_event in results:
         message = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
         yield from message.to_default_asset_events(
@@ -96,11 +100,7 @@ def build(
             target_path=target_path,
         )
     if not outcome.success:
-        failed = sorted(
-            unique_id
-            for unique_id, status in node_statuses(run_results(target_path)).items()
-            if status in {"error", "fail", "runtime error"}
-        )
+        failed = sorted(failed_nodes(node_statuses(run_results(target_path))))
         raise dg.Failure(
             description=f"dbt {args[0]} failed: {', '.join(failed) or 'see the dbt log'}",
             metadata={"failed_nodes": failed},

@@ -26,10 +26,11 @@ from contextlib import contextmanager
 import dagster as dg
 import pandas as pd
 
-#: The tag ``python -m orchestration`` puts on each run: the simulated clock when it started.
-SIMULATED_NOW_TAG = "sproutly/simulated_now"
-#: The tag that marks a backfill (``python -m orchestration backfill`` or a UI backfill).
-BACKFILL_TAGS = ("sproutly/backfill", "dagster/backfill")
+#: The tag every run started through ``orchestration.runs`` carries: the simulated clock then.
+from orchestration.runs import BACKFILL_TAG, SIMULATED_NOW_TAG
+
+#: The tags that mark a backfill (``python -m orchestration backfill`` or a UI backfill).
+BACKFILL_TAGS = (BACKFILL_TAG, "dagster/backfill")
 
 RUN_COLUMNS = [
     "run_id",

@@ -1,23 +1,21 @@
-"""The dbt project as Dagster sees it (one ``DbtProject`` for every definition that needs it)."""
+"""The dbt project as Dagster sees it (one ``DbtProject`` for every definition that needs it).
+
+Importing this module does no work: ``dbt_project`` only says where the project, its profile and
+its artefacts are. The manifest the dbt-dependent definitions are built from is prepared by
+:func:`ensure_manifest` when the definitions are built (the ``@dg.definitions`` functions under
+``orchestration/defs/``). dbt's environment (the absolute data folder its profile reads, the
+profiles folder, telemetry off) is set by ``sproutly.dbt`` around each dbt call.
+"""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from sproutly import paths
 from sproutly.dbt import target_dir
 
-
-def _environment() -> None:
-    """dbt reads its warehouse path from the environment: make it absolute before anything runs."""
-    os.environ.setdefault("SPROUTLY_DATA_DIR", str(paths.data_dir()))
-    os.environ.setdefault("DBT_PROFILES_DIR", str(paths.DBT_PROJECT_DIR))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-
-
-_environment()
 dbt_project = DbtProject(
     project_dir=paths.DBT_PROJECT_DIR,
     profiles_dir=paths.DBT_PROJECT_DIR,
@@ -27,9 +25,17 @@ dbt_project = DbtProject(
 )
 
 
-def ensure_manifest() -> None:
-    """Definitions need dbt's manifest; parse once (in-process, ~2 s) when it is missing."""
+def ensure_manifest() -> Path:
+    """dagster-dbt's prepare step, done the project's way: ``dbt parse`` in-process (~2 s,
+    ``sproutly.dbt``) when the manifest is missing — a fresh clone, a new ``DBT_TARGET_PATH``.
+    Returns the manifest's path.
+
+    dagster-dbt's own ``dbt_project.prepare_if_dev()`` parses only under ``dagster dev``, and
+    through a ``dbt`` subprocess; ``dagster definitions validate`` (``make defs``), the CLI and
+    the notebooks build the same definitions outside ``dagster dev``.
+    """
     if not dbt_project.manifest_path.exists():
         from sproutly.dbt import dbt
 
-        dbt("parse")
+        dbt("parse", target_path=dbt_project.manifest_path.parent)
+    return dbt_project.manifest_path

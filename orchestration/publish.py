@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 
 from sproutly import clock, paths
-
-BLOCKING_FAILURES = {"fail", "error", "runtime error"}
+from sproutly.dbt import failed_nodes, manifest, mart_models, node_statuses, run_results
 
 
 class PublishBlocked(RuntimeError):
@@ -39,20 +38,15 @@ class PublishResult:
 
 def mart_relations(manifest_path: Path) -> list[Relation]:
     """Every model in the dbt project's ``marts`` folder, as built (schema, alias)."""
-    manifest = json.loads(manifest_path.read_text())
-    return sorted(
-        Relation(node["schema"], node.get("alias") or node["name"])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    )
+    return [Relation(schema, name) for schema, name in mart_models(manifest(manifest_path))]
 
 
 def audit(run_results_path: Path) -> None:
-    """Refuse to publish unless the last dbt build's tests all passed (warnings are allowed)."""
+    """Refuse to publish unless the last dbt build's tests all passed (warnings are allowed):
+    no node of ``run_results.json`` failed (``sproutly.dbt.failed_nodes``)."""
     if not run_results_path.exists():
         raise PublishBlocked(f"no dbt run results at {run_results_path}: run `dbt build` first")
-    results = json.loads(run_results_path.read_text())["results"]
-    blocking = [r["unique_id"] for r in results if r["status"] in BLOCKING_FAILURES]
+    blocking = list(failed_nodes(node_statuses(run_results(run_results_path))))
     if blocking:
         raise PublishBlocked(f"{len(blocking)} blocking failure(s), e.g. {blocking[:3]}")
 

@@ -28,11 +28,12 @@ Two kinds, each evaluated from facts the Dagster instance already holds
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from sproutly import dbt as sproutly_dbt
 
 #: The budget window: error budgets are counted over four weeks of simulated days.
 WINDOW_DAYS = 28
@@ -128,34 +129,16 @@ def published_freshness_slo(objective: float = 0.9) -> FreshnessSLO:
     )
 
 
-def _hours(threshold: dict | None) -> float | None:
-    if not threshold or not threshold.get("count") or not threshold.get("period"):
-        return None
-    per = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}[threshold["period"]]
-    return float(threshold["count"]) * per
-
-
 def source_freshness_thresholds(manifest_path: Path | None = None) -> dict[str, dict[str, float]]:
     """``raw table -> {"warn_hours": .., "error_hours": ..}`` from dbt's manifest (the sources'
-    ``freshness:`` config), for every source that declares a threshold."""
+    ``freshness:`` config), for every source that declares a threshold
+    (:func:`sproutly.dbt.source_freshness_thresholds` on the project's manifest by default)."""
     if manifest_path is None:
         from orchestration.project import dbt_project, ensure_manifest
 
         ensure_manifest()
         manifest_path = dbt_project.manifest_path
-    manifest = json.loads(Path(manifest_path).read_text())
-    thresholds: dict[str, dict[str, float]] = {}
-    for source in manifest["sources"].values():
-        freshness = source.get("freshness") or {}
-        warn, error = _hours(freshness.get("warn_after")), _hours(freshness.get("error_after"))
-        if warn is None and error is None:
-            continue
-        thresholds[source["identifier"]] = {
-            key: value
-            for key, value in (("warn_hours", warn), ("error_hours", error))
-            if value is not None
-        }
-    return dict(sorted(thresholds.items()))
+    return sproutly_dbt.source_freshness_thresholds(sproutly_dbt.manifest(manifest_path))
 
 
 def source_freshness_slos(

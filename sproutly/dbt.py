@@ -10,24 +10,30 @@ costs ~2-3 s instead of ~10 s for a ``dbt`` subprocess. Every call
   freshness, "not in the future" tests and the metric spine never read the wall clock;
 - turns telemetry and colours off, so notebook output is stable.
 
+It is also the one place that reads what dbt writes (its *artefacts*): ``manifest.json``
+(:func:`manifest`), ``run_results.json`` (:func:`run_results`) and ``sources.json``
+(:func:`freshness_results`), what counts as a failed node (:data:`BLOCKING_STATUSES`,
+:func:`failed_nodes`) and the sources' freshness thresholds (:func:`source_freshness_thresholds`).
+
 Example::
 
-    from sproutly.dbt import dbt, node_statuses, run_results
+    from sproutly.dbt import dbt, failed_nodes, node_statuses, run_results
     result = dbt("build", "--select", "staging")
     assert result.success
     node_statuses(run_results())  # {"model.sproutly.stg_app__users": "success", ...}
+    failed_nodes(node_statuses(run_results()))  # {} (or {"test.sproutly.not_null_...": "fail"})
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sproutly import clock, paths
+from sproutly.env import temporarily
 
 if TYPE_CHECKING:  # importing dbt costs seconds: only when a call is made
     from dbt.cli.main import dbtRunnerResult
@@ -56,21 +62,6 @@ def _now_var() -> str | None:
         return clock.now().strftime("%Y-%m-%d %H:%M:%S")
     except clock.ClockNotSet:
         return None
-
-
-@contextmanager
-def _environment(overrides: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of one dbt call, then restore them."""
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def build_args(
@@ -133,7 +124,7 @@ def dbt(
         call_env["DBT_TARGET_PATH"] = str(target_path)
     paths.ensure(paths.warehouse_path(target))
     cli = build_args(*args, target=target, vars=vars, quiet=quiet)
-    with _environment(call_env):
+    with temporarily(call_env):
         try:
             result = dbtRunner(callbacks=callbacks or []).invoke(cli)
         finally:
@@ -161,15 +152,135 @@ def _release_duckdb() -> None:
             manager._ENV = None
 
 
+# -- artefacts: what dbt wrote ---------------------------------------------------------------
+def _artefact(name: str, target_path: str | Path | None) -> dict[str, Any]:
+    """The parsed JSON file ``name`` of a dbt target folder (default :func:`target_dir`);
+    ``target_path`` may also be that file itself. Raises FileNotFoundError when dbt wrote none."""
+    path = Path(target_path or target_dir())
+    if path.name != name:
+        path = path / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def manifest(target_path: str | Path | None = None) -> dict[str, Any]:
+    """The parsed ``manifest.json`` (every node, source, test and macro of the project, written by
+    every dbt command) from ``target_path``: a dbt target folder (default :func:`target_dir`) or
+    the ``manifest.json`` file itself."""
+    return _artefact("manifest.json", target_path)
+
+
 def run_results(target_path: str | Path | None = None) -> dict[str, Any]:
-    """The parsed ``run_results.json`` of the last dbt command (dbt's machine-readable record)."""
-    path = Path(target_path or target_dir()) / "run_results.json"
-    return json.loads(path.read_text())
+    """The parsed ``run_results.json`` of the last dbt command (dbt's machine-readable record)
+    from ``target_path``: a dbt target folder (default :func:`target_dir`) or the file itself."""
+    return _artefact("run_results.json", target_path)
 
 
-def node_statuses(results: dict[str, Any]) -> dict[str, str]:
+def freshness_results(target_path: str | Path | None = None) -> dict[str, Any]:
+    """The parsed ``sources.json`` of the last ``dbt source freshness`` (one result per source
+    table: ``status`` pass / warn / error / runtime error, ``max_loaded_at_time_ago_in_s``,
+    ``criteria``) from ``target_path``: a dbt target folder (default :func:`target_dir`) or the
+    file itself. :func:`node_statuses` reads it like a ``run_results.json``."""
+    return _artefact("sources.json", target_path)
+
+
+def mart_models(manifest_json: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(schema, relation)`` of every model under ``models/marts/`` (the relation is the alias
+    when one is set), sorted, from the manifest (:func:`manifest`): what publish copies and what
+    the cutover compares."""
+    return sorted(
+        (node["schema"], node.get("alias") or node["name"])
+        for node in manifest_json["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    )
+
+
+# -- statuses: what failed ---------------------------------------------------------------------
+#: A node with one of these statuses failed: a model, snapshot or seed that errored, a test that
+#: failed (or could not run) at error severity, a source whose freshness could not be measured.
+#: Its dependants are skipped, a Dagster step fails and nothing is published. ``warn`` never
+#: blocks. The one definition of "dbt failed" in the project.
+BLOCKING_STATUSES = frozenset({"error", "fail", "runtime error"})
+#: What a node reports when it did its job (models, snapshots, seeds: success; tests: pass).
+SUCCESS_STATUSES = frozenset({"success", "pass"})
+#: What a node reports when it did not run because something upstream of it failed.
+SKIPPED = "skipped"
+
+
+def node_statuses(results: Mapping[str, Any]) -> dict[str, str]:
     """``unique_id -> status`` (success, error, fail, warn, pass, skipped) for assertions."""
     return {row["unique_id"]: row["status"] for row in results["results"]}
+
+
+def _failed(status: str, skipped: bool) -> bool:
+    return status in BLOCKING_STATUSES or (skipped and status == SKIPPED)
+
+
+def failed_nodes(statuses: Mapping[str, str], *, skipped: bool = False) -> dict[str, str]:
+    """The nodes of ``statuses`` (``unique_id -> status``, see :func:`node_statuses`) that failed
+    (:data:`BLOCKING_STATUSES`), in dbt's order; with ``skipped=True`` also the nodes skipped
+    because of them."""
+    return {uid: status for uid, status in statuses.items() if _failed(status, skipped)}
+
+
+def failure_messages(results: Mapping[str, Any], *, skipped: bool = False) -> dict[str, str]:
+    """``unique_id -> dbt's message`` (stripped) for each node of a ``run_results.json`` that
+    :func:`failed_nodes` lists, in dbt's order."""
+    return {
+        row["unique_id"]: (row.get("message") or "").strip()
+        for row in results["results"]
+        if _failed(row["status"], skipped)
+    }
+
+
+def unsuccessful_nodes(statuses: Mapping[str, str]) -> dict[str, str]:
+    """The nodes that did not do their job cleanly: anything but :data:`SUCCESS_STATUSES`
+    (failed, skipped, warned), in dbt's order. A build is clean when this is empty."""
+    return {uid: status for uid, status in statuses.items() if status not in SUCCESS_STATUSES}
+
+
+# -- source freshness thresholds -----------------------------------------------------------------
+#: Hours in one ``period`` of a dbt freshness threshold (``{count: 24, period: hour}``).
+PERIOD_HOURS: dict[str, float] = {"minute": 1 / 60, "hour": 1, "day": 24}
+
+
+def threshold_hours(threshold: Mapping[str, Any] | None) -> float | None:
+    """One dbt freshness threshold (``warn_after`` / ``error_after``, from the manifest or from
+    ``sources.json``'s ``criteria``) in hours: ``count`` x hours per ``period`` (a whole number
+    for hours and days). None when the threshold is not set."""
+    if not threshold or not threshold.get("count") or not threshold.get("period"):
+        return None
+    return threshold["count"] * PERIOD_HOURS[threshold["period"]]
+
+
+def _source_thresholds(source: Mapping[str, Any]) -> dict[str, float]:
+    freshness = source.get("freshness") or {}
+    hours = {
+        "warn_hours": threshold_hours(freshness.get("warn_after")),
+        "error_hours": threshold_hours(freshness.get("error_after")),
+    }
+    return {key: float(value) for key, value in hours.items() if value is not None}
+
+
+def freshness_sources(manifest_json: Mapping[str, Any]) -> dict[str, str]:
+    """``source unique_id -> raw table`` for every dbt source that declares a freshness
+    threshold (``manifest_json`` is :func:`manifest`), sorted by unique_id."""
+    return {
+        uid: source["identifier"]
+        for uid, source in sorted(manifest_json["sources"].items())
+        if _source_thresholds(source)
+    }
+
+
+def source_freshness_thresholds(manifest_json: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """``raw table -> {"warn_hours": .., "error_hours": ..}`` from the sources' ``freshness:``
+    blocks in the manifest (:func:`manifest`), for every source that declares a threshold,
+    sorted by table. The thresholds ``dbt source freshness`` applies, defined once in the YAML."""
+    thresholds = {
+        source["identifier"]: limits
+        for source in manifest_json["sources"].values()
+        if (limits := _source_thresholds(source))
+    }
+    return dict(sorted(thresholds.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

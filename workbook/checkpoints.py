@@ -76,15 +76,12 @@ def _load_raw(settings: Settings) -> None:
 
 def _dbt_step(*args: str) -> Callable[[Settings], None]:
     def step(settings: Settings) -> None:
-        from sproutly.dbt import dbt, run_results
+        from sproutly.dbt import dbt, failed_nodes, node_statuses, run_results
 
         result = dbt(*args)
         if not result.success:
-            bad = [
-                f"{row['unique_id']} {row['status']}"
-                for row in run_results()["results"]
-                if row["status"] in {"error", "fail"}
-            ]
+            failed = failed_nodes(node_statuses(run_results()))
+            bad = [f"{unique_id} {status}" for unique_id, status in failed.items()]
             raise RuntimeError(f"dbt {' '.join(args)} failed: {', '.join(bad) or 'see dbt log'}")
 
     step.__doc__ = f"dbt {' '.join(args)}"

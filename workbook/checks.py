@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sproutly.dbt import failed_nodes
+
 if TYPE_CHECKING:
     from workbook.sandbox import Sandbox
     from workbook.triggers import UpgradeAssessment
@@ -150,7 +152,7 @@ def model_builds(sb: Sandbox, name: str, *, build: bool = True) -> None:
             f"dbt did not run {name!r}.",
             f"is the file named {name}.sql and inside the sandbox's models/ folder?",
         )
-    failed = sorted(uid for uid, s in statuses.items() if s in {"error", "fail"})
+    failed = sorted(failed_nodes(statuses))
     skipped = sum(1 for s in statuses.values() if s == "skipped")
     if failed:
         _fail(

@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from sproutly.dbt import BLOCKING_STATUSES
+
 #: The order layers are listed in.
 LAYERS = ("staging", "intermediate", "marts", "snapshots", "tests")
 
@@ -70,8 +72,8 @@ def layer_summary(nodes: pd.DataFrame) -> pd.DataFrame:
 
 
 def failures(nodes: pd.DataFrame) -> pd.DataFrame:
-    """Only the nodes that failed or errored."""
-    return nodes[nodes["status"].isin(["fail", "error"])].reset_index(drop=True)
+    """Only the nodes that failed or errored (``sproutly.dbt.BLOCKING_STATUSES``)."""
+    return nodes[nodes["status"].isin(sorted(BLOCKING_STATUSES))].reset_index(drop=True)
 
 
 def test_table(run_results: dict) -> pd.DataFrame:

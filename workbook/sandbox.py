@@ -15,7 +15,6 @@ it, so an unsolved exercise fails its check instead of quietly using the referen
 
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -26,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from sproutly import paths
+from sproutly.env import temporarily
 
 _IGNORED = shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml", "__pycache__")
 
@@ -98,21 +98,18 @@ class Sandbox:
         import sproutly.dbt as sproutly_dbt
 
         saved_project = sproutly_dbt.PROJECT_DIR
-        keys = ("SPROUTLY_DATA_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH")
-        saved_env = {k: os.environ.get(k) for k in keys}
         sproutly_dbt.PROJECT_DIR = self.project_dir
-        os.environ["SPROUTLY_DATA_DIR"] = str(self.data_dir)
-        os.environ["DBT_TARGET_PATH"] = str(self.project_dir / "target")
-        os.environ["DBT_LOG_PATH"] = str(self.project_dir / "logs")
         try:
-            yield
+            with temporarily(
+                {
+                    "SPROUTLY_DATA_DIR": str(self.data_dir),
+                    "DBT_TARGET_PATH": str(self.project_dir / "target"),
+                    "DBT_LOG_PATH": str(self.project_dir / "logs"),
+                }
+            ):
+                yield
         finally:
             sproutly_dbt.PROJECT_DIR = saved_project
-            for key, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     def dbt(self, *args: str, silent: bool = True, **kwargs: Any):
         """Run a dbt command (in-process, via ``sproutly.dbt.dbt``) on the sandbox project and
@@ -144,16 +141,15 @@ class Sandbox:
             return {}
 
     def failures(self) -> str:
-        """dbt's messages for every node that did not succeed, one per line."""
+        """dbt's messages for every node that failed (``sproutly.dbt.failure_messages``), one
+        per line."""
+        from sproutly.dbt import failure_messages
+
         try:
-            results = self.run_results()["results"]
+            messages = failure_messages(self.run_results())
         except FileNotFoundError:
             return ""
-        return "\n".join(
-            f"{row['unique_id']}: {(row.get('message') or '').strip()}"
-            for row in results
-            if row["status"] in {"error", "fail"}
-        )
+        return "\n".join(f"{unique_id}: {message}" for unique_id, message in messages.items())
 
     def query(self, sql: str, params: Any = None) -> pd.DataFrame:
         """A read-only query against the sandbox's own warehouse."""

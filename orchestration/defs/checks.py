@@ -3,10 +3,12 @@ and the freshness of the published copy that the product reads.
 
 The thresholds are defined once, in the dbt sources' ``freshness:`` blocks, and evaluated by dbt
 itself (``dbt source freshness`` against the simulated "now"); this check only reports dbt's
-verdict per raw table and raises an alert on an error-level breach (faults.md row 20).
+verdict per raw table and raises an alert on an error-level breach (faults.md row 20). Which raw
+tables get the check is read from dbt's manifest when the definitions are built
+(:func:`source_freshness_check`), not when this module is imported.
 """
 
-import json
+import functools
 
 import dagster as dg
 import duckdb
@@ -15,50 +17,32 @@ from orchestration.alerts import Alert
 from orchestration.defs.dbt import DAGSTER_TARGET_PATH
 from orchestration.defs.ingest import WAREHOUSE_POOL, raw_key
 from orchestration.defs.resources import AlertsResource
-from orchestration.project import dbt_project
+from orchestration.project import dbt_project, ensure_manifest
 from sproutly import clock, paths
-from sproutly.dbt import dbt
+from sproutly.dbt import dbt, freshness_results, freshness_sources, manifest
 
 
 def _raw_tables_with_freshness() -> dict[str, str]:
     """source unique_id -> raw table, for every dbt source that declares freshness."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    return {
-        uid: src["identifier"]
-        for uid, src in manifest["sources"].items()
-        if (src.get("freshness") or {}).get("error_after", {}).get("count")
-        or (src.get("freshness") or {}).get("warn_after", {}).get("count")
-    }
+    return freshness_sources(manifest(dbt_project.manifest_path))
 
 
-SOURCES = _raw_tables_with_freshness()
 FRESHNESS_TARGET_PATH = DAGSTER_TARGET_PATH.with_name("dagster_freshness")
 
 
-@dg.multi_asset_check(
-    specs=[
-        dg.AssetCheckSpec(
-            "source_freshness",
-            asset=raw_key(table),
-            description="dbt source freshness (thresholds in the dbt sources YAML)",
-        )
-        for table in sorted(set(SOURCES.values()))
-    ],
-    pool=WAREHOUSE_POOL,
-    can_subset=True,  # selecting one raw asset in the UI runs just its own freshness check
-)
 def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResource):
     """Run ``dbt source freshness`` and turn each source's verdict into a check result.
 
     dbt runs in-process here (``sproutly.dbt``: ~2 s instead of a ~10 s subprocess); the simulated
     "now" reaches it as the ``sproutly_now`` var.
     """
+    sources = _raw_tables_with_freshness()
     dbt("source", "freshness", "--target-path", str(FRESHNESS_TARGET_PATH))
-    results = json.loads((FRESHNESS_TARGET_PATH / "sources.json").read_text())["results"]
+    results = freshness_results(FRESHNESS_TARGET_PATH)["results"]
     sink = alerts.sink()
     sent = sink.sent_keys()
     for result in sorted(results, key=lambda r: r["unique_id"]):
-        table = SOURCES.get(result["unique_id"])
+        table = sources.get(result["unique_id"])
         if table is None or (
             dg.AssetCheckKey(raw_key(table), "source_freshness")
             not in context.selected_asset_check_keys
@@ -92,6 +76,25 @@ def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResou
         )
 
 
+@functools.cache
+def source_freshness_check() -> dg.AssetChecksDefinition:
+    """:func:`source_freshness` as one multi-asset check with a spec per raw table whose dbt
+    source declares a freshness threshold (dbt's manifest, parsed first when missing)."""
+    ensure_manifest()
+    return dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                "source_freshness",
+                asset=raw_key(table),
+                description="dbt source freshness (thresholds in the dbt sources YAML)",
+            )
+            for table in sorted(set(_raw_tables_with_freshness().values()))
+        ],
+        pool=WAREHOUSE_POOL,
+        can_subset=True,  # selecting one raw asset in the UI runs just its own freshness check
+    )(source_freshness)
+
+
 # The product-facing freshness SLO: the published metrics must cover the last complete simulated
 # day (lag 1), may lag one more day with a warning, and beyond that the check fails.
 PUBLISHED_MAX_LAG_DAYS = {"warn": 2, "error": 3}
@@ -116,3 +119,8 @@ def published_metrics_are_current() -> dg.AssetCheckResult:
         severity=severity,
         metadata={"last_day": str(last_day), "lag_days": lag_days if lag_days is not None else -1},
     )
+
+
+@dg.definitions
+def checks() -> dg.Definitions:
+    return dg.Definitions(asset_checks=[source_freshness_check(), published_metrics_are_current])

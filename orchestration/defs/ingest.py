@@ -2,15 +2,19 @@
 
 Every writer of the warehouse sits in the ``warehouse`` pool (limit 1, see dagster.yaml), so
 ingestion, dbt and publish never hold the DuckDB file at the same time.
+
+The ``nothing_lost`` checks beside them reconcile raw with the sources after every load
+(``ingestion.reconcile``: delivered = loaded + quarantined; faults.md's first invariant).
 """
 
 from datetime import date, timedelta
 
 import dagster as dg
 
-from ingestion import IngestionConfig, LoadResult, backfill_events, load
+from ingestion import IngestionConfig, LoadResult, backfill_events, load, reconcile
 from orchestration.defs.resources import BillingAPIResource
 from orchestration.landing import landed_files
+from sproutly import paths
 
 WAREHOUSE_POOL = "warehouse"
 EVENTS_START_DATE = "2026-01-01"  # the simulated product's first day (docs/contracts.md §1)
@@ -150,3 +154,78 @@ def events(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "rows_quarantined": sum(r.rows_quarantined for r in results),
         }
     )
+
+
+# -- nothing lost: delivered = loaded + quarantined, checked against the sources themselves -------
+NOTHING_LOST = "nothing_lost"
+
+
+def _totals(table) -> dict[str, int]:
+    """A reconciliation table's counts, summed (``lost`` 0: nothing lost), as check metadata."""
+    return {column: int(table[column].sum()) for column in table.select_dtypes("number")}
+
+
+@dg.asset_check(
+    asset=events,
+    name=NOTHING_LOST,
+    description="Lines in the partition's landing files = rows in raw.events + quarantined lines.",
+    pool=WAREHOUSE_POOL,
+)
+def events_nothing_lost(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    """Reconcile every partition the run loaded (``ingestion.reconcile``; a run without a
+    partition: every landed one): a line that is neither in raw nor in quarantine fails the
+    check and names its partition."""
+    partitioned = context.has_partition_key or context.has_partition_key_range
+    days = context.partition_keys if partitioned else sorted(landed_files())
+    table = reconcile.partitions_reconciliation(days)
+    losing = table[table["lost"] != 0]
+    return dg.AssetCheckResult(
+        passed=losing.empty,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            **_totals(table),
+            "partitions": f"{days[0]}..{days[-1]}" if len(days) else "none",
+            "partitions_losing": ", ".join(losing["partition"]) or "none",
+        },
+    )
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            NOTHING_LOST,
+            asset=raw_key(f"billing_{e}"),
+            description=f"Every {e[:-1]} the billing system holds is in raw or in quarantine.",
+        )
+        for e in BILLING_ENTITIES
+    ],
+    pool=WAREHOUSE_POOL,
+    can_subset=True,
+)
+def billing_nothing_lost(context: dg.AssetCheckExecutionContext):
+    """Reconcile the billing tables with the billing system's own record, the simulated
+    provider's store in the data folder (``ingestion.reconcile.billing_reconciliation``). A real
+    API has no such record here: the check then says so and passes."""
+    selected = {key.asset_key for key in context.selected_asset_check_keys}
+    record = paths.billing_db_path()
+    table = reconcile.billing_reconciliation(billing_store=record) if record.exists() else None
+    for entity in BILLING_ENTITIES:
+        key = raw_key(f"billing_{entity}")
+        if key not in selected:
+            continue
+        if table is None:
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=NOTHING_LOST,
+                passed=True,
+                metadata={"reconciled": False, "why": "no local record of the billing system"},
+            )
+            continue
+        row = table[table["entity"] == entity]
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=NOTHING_LOST,
+            passed=int(row["lost"].item()) == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"reconciled": True, **_totals(row)},
+        )

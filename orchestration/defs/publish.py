@@ -1,31 +1,47 @@
-"""The publish step of write-audit-publish (the logic lives in ``orchestration.publish``)."""
+"""The publish step of write-audit-publish (the logic lives in ``orchestration.publish``).
+
+``published_marts`` runs after every mart of the dbt project; which models are marts is read from
+dbt's manifest when the definitions are built, not when this module is imported.
+"""
+
+import functools
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration import publish as wap
-from orchestration.defs.dbt import DAGSTER_TARGET_PATH, sproutly_dbt
+from orchestration.defs.dbt import DAGSTER_TARGET_PATH, sproutly_dbt_assets
 from orchestration.defs.ingest import WAREHOUSE_POOL
-from orchestration.project import dbt_project
-
-MARTS = wap.mart_relations(dbt_project.manifest_path)
+from orchestration.project import ensure_manifest
 
 
-@dg.asset(
-    deps=[get_asset_key_for_model([sproutly_dbt], rel.name) for rel in MARTS],
-    group_name="serving",
-    kinds={"duckdb"},
-    pool=WAREHOUSE_POOL,
-)
-def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """The marts, copied atomically to the serving database once every blocking test passed."""
-    wap.audit(DAGSTER_TARGET_PATH / "run_results.json")
-    result = wap.publish(MARTS)
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(result.path)),
-            "published_at": result.published_at,
-            "tables": len(result.tables),
-            **{f"rows.{name}": rows for name, rows in result.tables.items()},
-        }
+@functools.cache
+def build_published_marts() -> dg.AssetsDefinition:
+    """The ``published_marts`` asset, downstream of every mart in dbt's manifest."""
+    marts = wap.mart_relations(ensure_manifest())
+
+    @dg.asset(
+        deps=[get_asset_key_for_model([sproutly_dbt_assets()], rel.name) for rel in marts],
+        group_name="serving",
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
     )
+    def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        """The marts, copied atomically to the serving database once every blocking test passed."""
+        wap.audit(DAGSTER_TARGET_PATH / "run_results.json")
+        result = wap.publish(marts)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.path)),
+                "published_at": result.published_at,
+                "tables": len(result.tables),
+                **{f"rows.{name}": rows for name, rows in result.tables.items()},
+            }
+        )
+
+    return published_marts
+
+
+@dg.definitions
+def publish() -> dg.Definitions:
+    return dg.Definitions(assets=[build_published_marts()])

@@ -55,21 +55,3 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, alerts: AlertsReso
     sink = alerts.sink()
     for alert in decide(failure, sink.sent_keys(), escalate_after=alerts.escalate_after):
         sink.send(alert)
-
-
-def alert_for_failed_run(
-    instance: dg.DagsterInstance,
-    result: dg.ExecuteInProcessResult,
-    alerts: AlertsResource | None = None,
-) -> None:
-    """Evaluate :func:`alert_on_run_failure` for a failed in-process run, as the daemon would
-    (notebooks and the run-history checkpoint execute runs without one)."""
-    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="alert_on_run_failure",
-        dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(result.run_id),
-        dagster_event=failure,
-        resources={"alerts": alerts or AlertsResource()},
-    ).for_run_failure()
-    alert_on_run_failure(context)

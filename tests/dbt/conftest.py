@@ -24,7 +24,7 @@ from dbt_helpers import Project, use_data_dir
 from dbt_raw_fixture import create_raw_layer
 
 from sproutly import paths
-from sproutly.dbt import dbt, node_statuses, run_results
+from sproutly.dbt import dbt, node_statuses, run_results, unsuccessful_nodes
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
         create_raw_layer(warehouse)
         shutil.copy(warehouse, saved / "raw_only.duckdb")
         result = dbt("build")
-        failed = {
-            k: v for k, v in node_statuses(run_results()).items() if v not in ("success", "pass")
-        }
+        failed = unsuccessful_nodes(node_statuses(run_results()))
         assert result.success, f"fixture build failed: {failed}"
         shutil.copy(warehouse, saved / "built.duckdb")
     return Pristine(data_dir, saved / "raw_only.duckdb", saved / "built.duckdb")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from dbt_helpers import Project
 
-from sproutly.dbt import target_dir
+from sproutly import dbt as sproutly_dbt
 
 
 def test_fixture_build_passes_every_node(project: Project) -> None:
@@ -73,7 +72,7 @@ def test_staging_keeps_latest_version(project: Project) -> None:
 
 
 def test_every_model_states_its_grain_and_every_mart_is_contracted(project: Project) -> None:
-    manifest = json.loads((target_dir() / "manifest.json").read_text())
+    manifest = sproutly_dbt.manifest()
     nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "snapshot")]
     assert len(nodes) == 23
     no_grain = [n["name"] for n in nodes if "grain:" not in n["description"].lower()]

@@ -9,14 +9,19 @@ and a second build (after another simulated day and load) adds no duplicate even
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from sproutly import clock, paths
-from sproutly.dbt import dbt, node_statuses, run_results, target_dir
+from sproutly.dbt import (
+    dbt,
+    freshness_results,
+    node_statuses,
+    run_results,
+    unsuccessful_nodes,
+)
 
 microproduct = pytest.importorskip("microproduct")
 ingestion = pytest.importorskip("ingestion")
@@ -43,7 +48,7 @@ def query(sql: str) -> list[tuple]:
 
 def assert_build_passes() -> None:
     result = dbt("build")
-    bad = {k: v for k, v in node_statuses(run_results()).items() if v not in ("success", "pass")}
+    bad = unsuccessful_nodes(node_statuses(run_results()))
     assert result.success and not bad, bad
 
 
@@ -59,7 +64,7 @@ def test_simulate_ingest_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert_build_passes()
 
     assert dbt("source", "freshness").success
-    freshness = json.loads((target_dir() / "sources.json").read_text())["results"]
+    freshness = freshness_results()["results"]
     assert {row["status"] for row in freshness} == {"pass"} and len(freshness) == 6
 
     days = query(

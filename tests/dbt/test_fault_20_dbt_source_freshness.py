@@ -9,19 +9,16 @@ February 2026 loads look months old and every case would error.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from dbt_helpers import Project
 from dbt_raw_fixture import NOW
 
-from sproutly.dbt import target_dir
+from sproutly.dbt import freshness_results, node_statuses
 
 
 def freshness_statuses(project: Project, *select: str) -> dict[str, str]:
     project.dbt("source", "freshness", "--select", *select)
-    sources = json.loads((target_dir() / "sources.json").read_text())
-    return {row["unique_id"]: row["status"] for row in sources["results"]}
+    return node_statuses(freshness_results())
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from dbt_helpers import Project
 
 from sproutly import dbt as sproutly_dbt
 from sproutly.dbt import DbtStartError, build_args, node_statuses
+from sproutly.env import temporarily
 
 
 def test_build_args_pass_the_simulated_now_and_project(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,6 +39,108 @@ def test_build_args_without_a_clock(monkeypatch: pytest.MonkeyPatch, tmp_path) -
 def test_node_statuses() -> None:
     results = {"results": [{"unique_id": "model.a", "status": "success"}]}
     assert node_statuses(results) == {"model.a": "success"}
+
+
+RESULTS = {
+    "results": [
+        {"unique_id": "model.a", "status": "success", "message": "OK"},
+        {"unique_id": "test.b", "status": "fail", "message": " Got 3 results \n"},
+        {"unique_id": "test.c", "status": "warn", "message": "Got 1 result"},
+        {"unique_id": "model.d", "status": "error", "message": "Binder Error"},
+        {"unique_id": "model.e", "status": "skipped", "message": None},
+        {"unique_id": "test.f", "status": "pass", "message": None},
+        {"unique_id": "source.g", "status": "runtime error", "message": "no table"},
+    ]
+}
+
+
+def test_one_definition_of_a_failed_node() -> None:
+    """Failed = error, fail or runtime error (warn never blocks); skipped only when asked; in
+    dbt's order. Messages come with the same filter; "unsuccessful" is anything but success/pass."""
+    statuses = node_statuses(RESULTS)
+    assert sproutly_dbt.failed_nodes(statuses) == {
+        "test.b": "fail",
+        "model.d": "error",
+        "source.g": "runtime error",
+    }
+    assert list(sproutly_dbt.failed_nodes(statuses, skipped=True)) == [
+        "test.b",
+        "model.d",
+        "model.e",
+        "source.g",
+    ]
+    assert sproutly_dbt.failure_messages(RESULTS) == {
+        "test.b": "Got 3 results",
+        "model.d": "Binder Error",
+        "source.g": "no table",
+    }
+    assert sproutly_dbt.failure_messages(RESULTS, skipped=True)["model.e"] == ""
+    assert list(sproutly_dbt.unsuccessful_nodes(statuses)) == [
+        "test.b",
+        "test.c",
+        "model.d",
+        "model.e",
+        "source.g",
+    ]
+
+
+def _source(identifier: str, warn: dict | None, error: dict | None) -> dict:
+    return {"identifier": identifier, "freshness": {"warn_after": warn, "error_after": error}}
+
+
+def test_freshness_thresholds_from_the_manifest() -> None:
+    hours, day, unset = {"count": 12, "period": "hour"}, {"count": 2, "period": "day"}, None
+    manifest = {
+        "sources": {
+            "source.sproutly.events.events": _source("events", hours, day),
+            "source.sproutly.app.users": _source(
+                "app_users", None, {"count": 30, "period": "minute"}
+            ),
+            "source.sproutly.app.plans": _source(
+                "app_plans", {"count": None, "period": None}, unset
+            ),
+        }
+    }
+    assert sproutly_dbt.source_freshness_thresholds(manifest) == {
+        "app_users": {"error_hours": 0.5},
+        "events": {"warn_hours": 12.0, "error_hours": 48.0},
+    }
+    assert sproutly_dbt.freshness_sources(manifest) == {
+        "source.sproutly.app.users": "app_users",
+        "source.sproutly.events.events": "events",
+    }
+    assert sproutly_dbt.threshold_hours(hours) == 12 and sproutly_dbt.threshold_hours(unset) is None
+
+
+def test_artefacts_are_read_from_a_target_folder_or_the_file(tmp_path) -> None:
+    node = {"resource_type": "model", "schema": "marts", "name": "fct_x", "alias": "fct_x"}
+    manifest = {
+        "nodes": {
+            "model.sproutly.fct_x": {**node, "fqn": ["sproutly", "marts", "fct_x"]},
+            "model.sproutly.stg_y": {**node, "name": "stg_y", "fqn": ["sproutly", "staging", "y"]},
+        }
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "sources.json").write_text(json.dumps(RESULTS))
+    assert sproutly_dbt.manifest(tmp_path) == sproutly_dbt.manifest(tmp_path / "manifest.json")
+    assert sproutly_dbt.mart_models(sproutly_dbt.manifest(tmp_path)) == [("marts", "fct_x")]
+    assert node_statuses(sproutly_dbt.freshness_results(tmp_path))["test.b"] == "fail"
+    with pytest.raises(FileNotFoundError):
+        sproutly_dbt.run_results(tmp_path)
+
+
+def test_temporarily_sets_unsets_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPROUTLY_TEST_KEPT", "before")
+    monkeypatch.delenv("SPROUTLY_TEST_NEW", raising=False)
+    with (
+        pytest.raises(RuntimeError),
+        temporarily({"SPROUTLY_TEST_KEPT": None, "SPROUTLY_TEST_NEW": "set"}),
+    ):
+        assert "SPROUTLY_TEST_KEPT" not in os.environ
+        assert os.environ["SPROUTLY_TEST_NEW"] == "set"
+        raise RuntimeError("restored even so")
+    assert os.environ["SPROUTLY_TEST_KEPT"] == "before"
+    assert "SPROUTLY_TEST_NEW" not in os.environ
 
 
 def test_lock_held_by_another_process_raises_clear_error(project: Project) -> None:

@@ -172,3 +172,14 @@ def test_api_faults_follow_the_simulated_day(tmp_path):
         assert httpx.get(f"{api.url}/v1/invoices", headers=headers).status_code == 429
     with running(sim.paths.billing_db, "t") as api:  # the same store without faults
         assert httpx.get(f"{api.url}/v1/invoices", headers=headers).status_code == 200
+
+
+def test_one_list_of_faults_each_with_its_catalogue_row():
+    """microproduct/faults.py states every injectable fault once: the source switches and the
+    raw defects, with distinct names and a row of the fault catalogue (shared/faults.md, 25 rows)."""
+    assert not set(catalogue.FAULTS) & set(catalogue.RAW_DEFECTS)
+    assert all(1 <= f.catalogue_row <= 25 for f in catalogue.FAULTS.values())
+    rows = [d.catalogue_row for d in catalogue.RAW_DEFECTS.values() if d.catalogue_row is not None]
+    assert all(1 <= row <= 25 for row in rows) and len(rows) >= 3
+    for name, defect in catalogue.RAW_DEFECTS.items():
+        assert defect.name == name and defect.table.startswith("raw.") and defect.statements

@@ -182,3 +182,14 @@ def test_parallel_workers_build_a_state_once(fake_ladder, data_dir, tmp_path, mo
     second.join(10)
     assert fake_ladder == ["sources"], "the state must be built exactly once"
     assert outcomes == {"first": False, "second": True}
+
+
+def test_history_key_covers_the_daemon_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The week of history is replayed by ``orchestration/runs.py``: a change there (or anywhere
+    in ``orchestration/``) must rebuild the ``dagster_history`` rung, not restore a stale one."""
+    hashed: list[tuple[str, ...]] = []
+    monkeypatch.setattr(checkpoints, "_code_hash", lambda folders: hashed.append(folders) or "0")
+    checkpoints._keys(checkpoints.Settings(seed=42, scale=1.0))
+    history = hashed[[r.name for r in checkpoints.RUNGS].index("dagster_history")]
+    assert "orchestration" in history and "workbook/ch06_observability/history" in history
+    assert (paths.REPO_ROOT / "orchestration" / "runs.py").exists()

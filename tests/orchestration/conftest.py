@@ -3,9 +3,13 @@ import tempfile
 
 import pytest
 
-# Importing the Dagster definitions parses dbt when no manifest exists: give every test process
-# (each xdist worker) its own dbt target folder before anything imports them.
-os.environ.setdefault("DBT_TARGET_PATH", tempfile.mkdtemp(prefix="dbt-target-"))
+# Building the Dagster definitions parses dbt when no manifest exists, and every Dagster run writes
+# dbt's artefacts (run_results.json, which publish audits) there: give every test process its own
+# dbt target folder before anything imports them. An xdist worker inherits the environment of the
+# controller, where this file already ran: a worker always takes a folder of its own.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker or "DBT_TARGET_PATH" not in os.environ:
+    os.environ["DBT_TARGET_PATH"] = tempfile.mkdtemp(prefix=f"dbt-target-{_worker or 'main'}-")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ it into small, sorted tables so a notebook's output is the same on every run::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -23,14 +22,6 @@ from sproutly import clock
 if TYPE_CHECKING:
     from workbook.sandbox import Sandbox
 
-_PERIOD_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24}
-
-
-def _hours(threshold: dict | None) -> float | None:
-    if not threshold or threshold.get("count") is None:
-        return None
-    return threshold["count"] * _PERIOD_HOURS[threshold["period"]]
-
 
 def freshness_table(target_path: str | Path | None = None) -> pd.DataFrame:
     """The last ``dbt source freshness`` as a table, one row per source table, sorted.
@@ -38,19 +29,17 @@ def freshness_table(target_path: str | Path | None = None) -> pd.DataFrame:
     Columns: ``source`` (``app.users``), ``status`` (pass / warn / error), ``age_hours`` (now
     minus the newest load), ``warn_after_hours`` and ``error_after_hours`` (from the YAML).
     """
-    from sproutly.dbt import target_dir
+    from sproutly.dbt import freshness_results, threshold_hours
 
-    path = Path(target_path or target_dir()) / "sources.json"
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
     rows = [
         {
             "source": row["unique_id"].split(".", 2)[-1],
             "status": row["status"],
             "age_hours": round(row.get("max_loaded_at_time_ago_in_s", float("nan")) / 3600, 1),
-            "warn_after_hours": _hours(row.get("criteria", {}).get("warn_after")),
-            "error_after_hours": _hours(row.get("criteria", {}).get("error_after")),
+            "warn_after_hours": threshold_hours(row.get("criteria", {}).get("warn_after")),
+            "error_after_hours": threshold_hours(row.get("criteria", {}).get("error_after")),
         }
-        for row in results
+        for row in freshness_results(target_path)["results"]
     ]
     return pd.DataFrame(rows).sort_values("source").reset_index(drop=True)
 

@@ -18,15 +18,15 @@ A data test is only worth something if you have seen it fail. These helpers let 
 
 from __future__ import annotations
 
-import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from microproduct.faults import RAW_DEFECTS
 from sproutly import paths
+from sproutly.dbt import manifest as manifest  # the chapter reads it as faults.manifest(...)
 
 if TYPE_CHECKING:
     from workbook.sandbox import Sandbox
@@ -36,15 +36,6 @@ BUILT_IN_TESTS = ("accepted_values", "not_null", "relationships", "unique")
 
 
 # -- what the project declares ---------------------------------------------------------------
-def manifest(target_dir: str | Path | None = None) -> dict[str, Any]:
-    """dbt's ``manifest.json`` (written by every dbt command) from ``target_dir``
-    (default: the chapter's own dbt target folder)."""
-    from sproutly.dbt import target_dir as default_target
-
-    path = Path(target_dir or default_target()) / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def test_kind(node: dict[str, Any]) -> tuple[str, str]:
     """``(kind, test)`` of a test node: kind is ``built-in generic``, ``project generic``,
     ``singular`` or ``unit``; test is the generic test's name or the node's own name."""
@@ -98,55 +89,9 @@ def contracts(manifest_json: dict[str, Any]) -> pd.DataFrame:
 
 
 # -- bad data --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Defect:
-    """A defect to inject into a raw table: what it simulates and the SQL that does it."""
-
-    name: str
-    table: str
-    description: str
-    statements: tuple[str, ...]
-
-
-DEFECTS: dict[str, Defect] = {
-    d.name: d
-    for d in (
-        Defect(
-            "null_payment_id",
-            "raw.billing_payments",
-            "a payment arrives without its key (a copy of the first payment, payment_id null)",
-            (
-                "insert into raw.billing_payments "
-                "select * replace (null as payment_id, _source || '#dup' as _source) "
-                "from raw.billing_payments order by payment_id, _loaded_at limit 1",
-            ),
-        ),
-        Defect(
-            "negative_invoice_amount",
-            "raw.billing_invoices",
-            "the first invoice's amount due flips sign (every version of it)",
-            (
-                "update raw.billing_invoices set amount_due_cents = -abs(amount_due_cents) "
-                "where invoice_id = (select min(invoice_id) from raw.billing_invoices)",
-            ),
-        ),
-        Defect(
-            "renamed_plan_price",
-            "raw.app_plans",
-            "the plans table's price_cents column is renamed to price (a hand-rebuilt table)",
-            ("alter table raw.app_plans rename column price_cents to price",),
-        ),
-        Defect(
-            "blank_email",
-            "raw.app_users",
-            "the first user's email becomes an empty string (every version of that user)",
-            (
-                "update raw.app_users set email = '   ' "
-                "where user_id = (select min(user_id) from raw.app_users)",
-            ),
-        ),
-    )
-}
+#: The defects a chapter can inject: the raw defects of the project's one list of faults
+#: (``microproduct.faults.RAW_DEFECTS``, each with its row in the fault catalogue).
+DEFECTS = RAW_DEFECTS
 
 
 def warehouse_of(sb: Sandbox) -> Path:

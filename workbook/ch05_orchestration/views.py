@@ -7,27 +7,23 @@ as small, deterministic tables (no run ids, no timestamps, no log lines):
     definitions = defs()
     asset_table(definitions)            # one row per asset: group, kinds, upstream, partitions
     lineage_plot(definitions)           # the asset graph, left (raw) to right (serving)
-    result = run_quietly(job, partition_key="2026-04-30", selection=[...])
+    result = run_quietly(job, partition_key="2026-04-30", selection=[...])   # orchestration.runs
     run_table(result)                   # what materialised, how many checks passed
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
+# The one way to run a job in-process, quietly (``orchestration/runs.py``), under the name the
+# chapter uses: ``run_quietly(job, partition_key=..., selection=[...])``.
+from orchestration.runs import execute as run_quietly  # noqa: F401
+
 #: Asset groups from source to product, the order the lineage is drawn in.
 GROUPS = ("raw", "staging", "intermediate", "marts", "snapshots", "serving")
-#: Only warnings and errors reach the console (the same config as ``python -m orchestration``).
-#: Python loggers Dagster and dagster-dbt write INFO lines to (with run ids and paths).
-_NOISY_LOGGERS = ("dagster", "dagster.builtin", "dagster_dbt")
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def key_name(key: dg.AssetKey) -> str:
@@ -158,39 +154,6 @@ def automation_table(definitions: dg.Definitions) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["_order"] = frame["kind"].map(order)
     return frame.sort_values(["_order", "name"]).drop(columns="_order").reset_index(drop=True)
-
-
-def run_quietly(
-    job: dg.JobDefinition,
-    *,
-    partition_key: str | None = None,
-    selection: Sequence[dg.AssetKey] | None = None,
-    instance: dg.DagsterInstance | None = None,
-    tags: dict[str, str] | None = None,
-) -> dg.ExecuteInProcessResult:
-    """Execute ``job`` in-process (an ephemeral instance unless one is given) with the console
-    logger at WARNING and dbt's streamed output captured, so nothing with a timestamp or run id
-    reaches the notebook. Inspect the result with :func:`run_table`."""
-    captured = io.StringIO()
-    # dagster-dbt also logs through Python's logging ("dagster.builtin"), whose handler keeps the
-    # original stderr: silence those loggers below WARNING for the duration of the run.
-    loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            return job.execute_in_process(
-                partition_key=partition_key,
-                asset_selection=list(selection) if selection is not None else None,
-                instance=instance or dg.DagsterInstance.ephemeral(),
-                run_config=QUIET,
-                tags=tags,
-                raise_on_error=False,
-            )
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 def run_table(result: dg.ExecuteInProcessResult) -> pd.DataFrame:

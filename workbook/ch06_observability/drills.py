@@ -17,13 +17,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 import pandas as pd
 
-from sproutly import clock, paths
-from workbook.query import query
+from ingestion.reconcile import (  # noqa: F401 (chapter 06 calls them as drills.*)
+    all_events_reconciliation,
+    billing_reconciliation,
+    events_reconciliation,
+)
+from orchestration import runs
+from orchestration.runs import alert_on_failure, project_instance  # noqa: F401 (the drills use them)
+from sproutly import paths
 
 #: The part of the graph an events incident touches: the events partition, the dbt models that
 #: read events, the calendar spine (a table ending at yesterday), and publish.
@@ -35,16 +41,6 @@ EVENTS_SLICE = (
     dg.AssetKey(["marts", "fct_active_users_daily"]),
     dg.AssetKey("published_marts"),
 )
-SIMULATED_NOW_TAG = "sproutly/simulated_now"
-
-
-def project_instance() -> dg.DagsterInstance:
-    """The project's Dagster instance (``$DAGSTER_HOME`` in the data folder): runs executed on
-    it are part of the recorded history, like the ones the schedule started."""
-    from orchestration.instance import ensure_dagster_home
-
-    ensure_dagster_home()
-    return dg.DagsterInstance.get()
 
 
 def start_schema_drift() -> str:
@@ -56,7 +52,7 @@ def start_schema_drift() -> str:
     today = sim.day
     sim.inject("renamed_column", from_day=today, to_day=today + 1)
     sim.advance(1)
-    return (clock.now() - timedelta(days=1)).date().isoformat()
+    return runs.yesterday()
 
 
 def run_slice(
@@ -66,29 +62,18 @@ def run_slice(
     backfill: bool = False,
     definitions: dg.Definitions | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run :data:`EVENTS_SLICE` of the daily job for partition ``day`` on ``instance`` quietly,
-    tagged with the simulated clock (and as a backfill: delete + insert of the partition).
-    Pass the loaded ``definitions`` to avoid loading them again."""
-    from workbook.ch05_orchestration.views import run_quietly
-
-    if definitions is None:
-        from orchestration.definitions import defs
-
-        definitions = defs()
-
-    tags = {SIMULATED_NOW_TAG: clock.now().isoformat(sep=" ")}
-    if backfill:
-        tags["sproutly/backfill"] = "true"
-    job = definitions.resolve_job_def("daily_pipeline")
-    return run_quietly(job, partition_key=day, selection=EVENTS_SLICE, instance=instance, tags=tags)
-
-
-def alert_on_failure(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> None:
-    """Evaluate the project's run-failure sensor for a failed run, as the daemon would: one
-    alert per failure chain, sent to the sink (``data/alerts.jsonl`` without a webhook)."""
-    from orchestration.defs.sensors import alert_for_failed_run
-
-    alert_for_failed_run(instance, result)
+    """Run :data:`EVENTS_SLICE` of the daily job for partition ``day`` on ``instance``, quietly
+    and tagged with the simulated clock (and as a backfill: delete + insert of the partition),
+    through :func:`orchestration.runs.execute`. Pass the loaded ``definitions`` to avoid loading
+    them again."""
+    return runs.execute(
+        "daily_pipeline",
+        partition_key=day,
+        selection=EVENTS_SLICE,
+        backfill=backfill,
+        instance=instance,
+        definitions=definitions,
+    )
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
@@ -180,81 +165,3 @@ def redeliver_corrected(day: str) -> dict[str, int]:
         tmp.replace(path)
         files, lines = files + 1, lines + len(corrected)
     return {"files": files, "lines": lines}
-
-
-def events_reconciliation(day: str) -> pd.DataFrame:
-    """Nothing lost for one events partition: lines in the landing files = rows in raw.events
-    + lines in quarantine (both found by the partition's ``events/date=.../`` prefix)."""
-    folder = _partition_folder(day)
-    delivered = sum(len(p.read_text().splitlines()) for p in sorted(folder.glob("*.jsonl")))
-    prefix = f"events/{folder.name}/%"
-    counts = query(
-        "select (select count(*) from raw.events where _source like ?) as raw_rows, "
-        "(select count(*) from meta.quarantine where location like ?) as quarantined",
-        [prefix, prefix],
-    )
-    raw_rows, quarantined = int(counts["raw_rows"].iloc[0]), int(counts["quarantined"].iloc[0])
-    return pd.DataFrame(
-        [
-            {
-                "partition": day,
-                "lines_delivered": delivered,
-                "raw_rows": raw_rows,
-                "quarantined": quarantined,
-                "lost": delivered - raw_rows - quarantined,
-            }
-        ]
-    )
-
-
-def billing_reconciliation() -> pd.DataFrame:
-    """Nothing lost after the API outage: every invoice and payment the billing system holds
-    (updated before "now") is in raw (a log: count distinct keys) or in quarantine."""
-    now = clock.now().isoformat(sep=" ")
-    rows = []
-    for entity, key in (("invoices", "invoice_id"), ("payments", "payment_id")):
-        source = query(
-            f"select count(*) as n from {entity} where replace(replace(updated_at, 'T', ' '), 'Z', '') < ?",  # noqa: S608,E501
-            [now],
-            database="billing",
-        )["n"].iloc[0]
-        counts = query(
-            f"select (select count(distinct {key}) from raw.billing_{entity}) as raw_keys, "  # noqa: S608
-            "(select count(*) from meta.quarantine where source = 'billing' and entity = ?) "
-            "as quarantined",
-            [entity],
-        )
-        raw_keys, quarantined = int(counts["raw_keys"].iloc[0]), int(counts["quarantined"].iloc[0])
-        rows.append(
-            {
-                "entity": entity,
-                "source_rows": int(source),
-                "raw_keys": raw_keys,
-                "quarantined": quarantined,
-                "lost": int(source) - raw_keys - quarantined,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def all_events_reconciliation() -> pd.DataFrame:
-    """Nothing lost over every partition: delivered lines vs raw rows + quarantined lines."""
-    delivered = sum(
-        len(p.read_text().splitlines())
-        for p in sorted((paths.landing_dir() / "events").glob("date=*/*.jsonl"))
-    )
-    counts = query(
-        "select (select count(*) from raw.events) as raw_rows, "
-        "(select count(*) from meta.quarantine where entity = 'events') as quarantined"
-    )
-    raw_rows, quarantined = int(counts["raw_rows"].iloc[0]), int(counts["quarantined"].iloc[0])
-    return pd.DataFrame(
-        [
-            {
-                "lines_delivered": delivered,
-                "raw_rows": raw_rows,
-                "quarantined": quarantined,
-                "lost": delivered - raw_rows - quarantined,
-            }
-        ]
-    )

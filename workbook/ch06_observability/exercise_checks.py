@@ -3,13 +3,18 @@ in a sandbox, and an alert rule (a sensor) that fires when an error budget is sp
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pandas as pd
 
 from orchestration import slos
 from sproutly import clock
+from sproutly.dbt import (
+    freshness_results,
+    manifest,
+    node_statuses,
+    source_freshness_thresholds,
+)
 from workbook import checks
 
 #: Exercise 2: the tightened events thresholds, in hours (warn, error).
@@ -49,13 +54,14 @@ def billing_slo(slo, evaluation: pd.DataFrame, checks_table: pd.DataFrame) -> No
 
 
 def _sandbox_thresholds(sb) -> dict[str, dict[str, float]]:
-    manifest = sb.project_dir / "target" / "manifest.json"
-    if not manifest.exists():
+    try:
+        sandbox_manifest = manifest(sb.project_dir / "target")
+    except FileNotFoundError:
         checks._fail(
             "the sandbox has no manifest yet.",
             "run sb.dbt('source', 'freshness', '--select', 'source:events') after editing.",
         )
-    return slos.source_freshness_thresholds(manifest)
+    return source_freshness_thresholds(sandbox_manifest)
 
 
 def events_freshness(sb) -> None:
@@ -86,8 +92,8 @@ def events_freshness(sb) -> None:
         "source:events",
         vars={"sproutly_now": probe.strftime("%Y-%m-%d %H:%M:%S")},
     )
-    results = json.loads((sb.project_dir / "target" / "sources.json").read_text())["results"]
-    statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in results}
+    results = freshness_results(sb.project_dir / "target")
+    statuses = {uid.split(".")[-1]: status for uid, status in node_statuses(results).items()}
     checks.equal(
         statuses.get("events"),
         "warn",

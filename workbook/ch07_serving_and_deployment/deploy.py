@@ -12,15 +12,14 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import pandas as pd
 
 from sproutly import paths
+from sproutly.env import temporarily
 from workbook.show import Shown
 
 PROFILES = paths.DBT_PROJECT_DIR / "profiles.yml"
@@ -139,20 +138,6 @@ def ci_jobs() -> pd.DataFrame:
     return frame
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
@@ -185,7 +170,7 @@ def leak_probe(names: Sequence[str], paths_to_call: Sequence[str]) -> pd.DataFra
         logger.setLevel(logging.DEBUG)
         logger.propagate = False
     try:
-        with _environment(secrets), running() as url, httpx.Client(base_url=url) as client:
+        with temporarily(secrets), running() as url, httpx.Client(base_url=url) as client:
             responses = [client.get(path) for path in paths_to_call] + [client.post("/health")]
     finally:
         for logger, (level, propagate) in zip(loggers, saved, strict=True):

@@ -10,7 +10,6 @@ published copy (the only data the API may read). Nothing is mocked.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from sproutly.env import temporarily
 from workbook import checks
 
 ACTIVE_USERS_PATH = "/v1/metrics/active-users"
@@ -35,25 +35,6 @@ def _handler(handler: Any, name: str) -> None:
             f"{name} is a {type(handler).__name__}, not a function.",
             "write def name(store, query): ... and return (status, payload).",
         )
-
-
-@contextmanager
-def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (or, for None, unset) environment variables for the block, then restore them."""
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager
@@ -182,7 +163,7 @@ def readiness_endpoint(handler: Any) -> None:
         for simulated_now, max_lag, status, lag, expected_max in cases:
             setting = f"{MAX_LAG_ENV}={max_lag}" if max_lag is not None else f"{MAX_LAG_ENV} unset"
             what = f"GET /ready with lag {lag} day(s) and {setting}"
-            with _environment({"SPROUTLY_NOW": simulated_now, MAX_LAG_ENV: max_lag}):
+            with temporarily({"SPROUTLY_NOW": simulated_now, MAX_LAG_ENV: max_lag}):
                 response = client.get(READY_PATH)
             body = _json(response, what)
             checks.equal(

@@ -18,7 +18,6 @@ an exercise brings its own inputs (dbt's ``date_spine``, a seed) instead of the 
 
 from __future__ import annotations
 
-import json
 import shutil
 import textwrap
 import warnings
@@ -195,13 +194,16 @@ def _engine(target: str) -> str:
 
 
 def _require_success(results: dict, target: str, where: str) -> None:
-    bad = [row for row in results["results"] if row["status"] in {"error", "fail", "skipped"}]
+    from sproutly.dbt import failed_nodes, failure_messages, node_statuses
+
+    bad = failed_nodes(node_statuses(results), skipped=True)
     if not results["results"]:
         _fail(f"dbt selected nothing on {_engine(target)}.", f"is the model in {where}?")
     if bad:
+        messages = failure_messages(results, skipped=True)
         lines = "\n".join(
-            f"  {row['unique_id']} ({row['status']}): {(row.get('message') or '').strip()[:400]}"
-            for row in bad
+            f"  {unique_id} ({status}): {messages[unique_id][:400]}"
+            for unique_id, status in bad.items()
         )
         _fail(f"building on {_engine(target)} failed:\n{lines}", f"open {where} and fix it.")
 
@@ -259,10 +261,12 @@ def calendar_reference() -> pd.DataFrame:
 
 def _macro_names(sb: Sandbox) -> set[str]:
     """Names of the project's own macros in the emulated build's manifest."""
-    manifest = sb.project_dir / f"target_{EMULATED}" / "manifest.json"
-    if not manifest.exists():
+    from sproutly.dbt import manifest
+
+    try:
+        macros = manifest(sb.project_dir / f"target_{EMULATED}")["macros"]
+    except FileNotFoundError:
         return set()
-    macros = json.loads(manifest.read_text())["macros"]
     return {m["name"] for m in macros.values() if m["package_name"] == "sproutly"}
 
 
