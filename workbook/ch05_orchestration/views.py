@@ -1,4 +1,4 @@
-"""Chapter 05 helpers: look at the Dagster definitions as tables and pictures, and run them quietly.
+"""Chapter 05 helpers: look at the Dagster definitions and a run's result as tables and pictures.
 
 Dagster's own UI is the best place to browse a real deployment; a notebook needs the same facts
 as small, deterministic tables (no run ids, no timestamps, no log lines):
@@ -7,7 +7,7 @@ as small, deterministic tables (no run ids, no timestamps, no log lines):
     definitions = defs()
     asset_table(definitions)            # one row per asset: group, kinds, upstream, partitions
     lineage_plot(definitions)           # the asset graph, left (raw) to right (serving)
-    result = run_quietly(job, partition_key="2026-04-30", selection=[...])   # orchestration.runs
+    result = runs.execute(job, partition_key="2026-04-30", selection=[...])   # orchestration.runs
     run_table(result)                   # what materialised, how many checks passed
 """
 
@@ -17,10 +17,6 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
-
-# The one way to run a job in-process, quietly (``orchestration/runs.py``), under the name the
-# chapter uses: ``run_quietly(job, partition_key=..., selection=[...])``.
-from orchestration.runs import execute as run_quietly  # noqa: F401
 
 #: Asset groups from source to product, the order the lineage is drawn in.
 GROUPS = ("raw", "staging", "intermediate", "marts", "snapshots", "serving")

@@ -7,10 +7,13 @@ detect it, the real run-failure sensor alerts, and the fix is a normal pipeline 
 
     day = start_schema_drift()                       # the product renames `platform` to `os`
     run = run_slice(instance, day)                   # ingest + the event models + publish
-    alert_on_failure(instance, run)                  # what the daemon's failure sensor would do
+    runs.alert_on_failure(instance, run)             # what the daemon's failure sensor would do
     redeliver_corrected(day)                         # the producer re-sends the day, fixed
     run = run_slice(instance, day, backfill=True)    # reload that partition, rebuild, publish
-    events_reconciliation(day)                       # lines delivered = raw rows + quarantined
+    reconcile.events_reconciliation(day)             # lines delivered = raw rows + quarantined
+
+(``runs`` is ``orchestration.runs``, ``reconcile`` is ``ingestion.reconcile``: the chapter calls
+them directly.)
 """
 
 from __future__ import annotations
@@ -22,13 +25,7 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from ingestion.reconcile import (  # noqa: F401 (chapter 06 calls them as drills.*)
-    all_events_reconciliation,
-    billing_reconciliation,
-    events_reconciliation,
-)
 from orchestration import runs
-from orchestration.runs import alert_on_failure, project_instance  # noqa: F401 (the drills use them)
 from sproutly import paths
 
 #: The part of the graph an events incident touches: the events partition, the dbt models that
