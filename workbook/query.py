@@ -92,8 +92,9 @@ def _literal(text: str) -> str:
     return text.replace("'", "''")
 
 
-def row_counts(schema: str = "raw", *, database: str | Path = "warehouse") -> pd.DataFrame:
-    """Exact row counts of every table in ``schema`` (columns ``table_name``, ``row_count``)."""
+def _per_table(schema: str, columns: dict[str, str], database: str | Path) -> pd.DataFrame:
+    """One row per table of ``schema``: ``table_name`` and each of ``columns`` (name -> SQL
+    expression over the table, aliased ``t``), sorted by table name."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
         raise ValueError(f"not a schema name: {schema!r}")
     tables = query(
@@ -103,14 +104,20 @@ def row_counts(schema: str = "raw", *, database: str | Path = "warehouse") -> pd
         database=database,
     )["table_name"]
     if tables.empty:
-        return pd.DataFrame({"table_name": [], "row_count": []})
+        return pd.DataFrame({name: [] for name in ["table_name", *columns]})
+    select = ", ".join(f"{expression} as {name}" for name, expression in columns.items())
     # Table names come from the catalog, the schema from the allow-list above; both are quoted.
     parts = [
-        f"select '{_literal(name)}' as table_name, count(*) as row_count "  # noqa: S608
-        f"from {_identifier(schema)}.{_identifier(name)}"
+        f"select '{_literal(name)}' as table_name, {select} "  # noqa: S608
+        f"from {_identifier(schema)}.{_identifier(name)} as t"
         for name in tables
     ]
     return query(" union all ".join(parts) + " order by table_name", database=database)  # noqa: S608
+
+
+def row_counts(schema: str = "raw", *, database: str | Path = "warehouse") -> pd.DataFrame:
+    """Exact row counts of every table in ``schema`` (columns ``table_name``, ``row_count``)."""
+    return _per_table(schema, {"row_count": "count(*)"}, database)
 
 
 def query(
@@ -144,16 +151,5 @@ def query(
 def fingerprints(database: str | Path = "warehouse", schema: str = "marts") -> pd.DataFrame:
     """Row count and a content hash (first 12 hex digits, independent of row order) of every
     table in ``schema``: equal fingerprints mean equal contents."""
-    tables = query(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-        [schema],
-        database=database,
-    )["table_name"]
-    parts = [
-        f"select '{name}' as table_name, count(*) as row_count, "  # noqa: S608 (catalog names)
-        f"left(md5(coalesce(string_agg(hash(t)::varchar, ',' order by hash(t)), '')), 12)"
-        f' as content_hash from "{schema}"."{name}" as t'
-        for name in tables
-    ]
-    return query(" union all ".join(parts) + " order by table_name", database=database)
+    content_hash = "left(md5(coalesce(string_agg(hash(t)::varchar, ',' order by hash(t)), '')), 12)"
+    return _per_table(schema, {"row_count": "count(*)", "content_hash": content_hash}, database)
