@@ -82,3 +82,11 @@ def publish(
         con.close()
     os.replace(staging, serving)
     return PublishResult(serving, tables, published_at)
+
+
+def audit_and_publish(run_results_path: Path, relations: list[Relation]) -> PublishResult:
+    """The last two steps of write-audit-publish: :func:`audit` the dbt run, then
+    :func:`publish` ``relations``. A blocked audit raises :class:`PublishBlocked` and the
+    published copy is not touched."""
+    audit(run_results_path)
+    return publish(relations)

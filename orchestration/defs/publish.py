@@ -28,8 +28,7 @@ def build_published_marts() -> dg.AssetsDefinition:
     )
     def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         """The marts, copied atomically to the serving database once every blocking test passed."""
-        wap.audit(DAGSTER_TARGET_PATH / "run_results.json")
-        result = wap.publish(marts)
+        result = wap.audit_and_publish(DAGSTER_TARGET_PATH / "run_results.json", marts)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),

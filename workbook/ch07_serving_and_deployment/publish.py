@@ -59,14 +59,16 @@ def rows_per_day(database: str = "warehouse", days: int = 3) -> pd.DataFrame:
 
 
 def audit_and_publish() -> pd.DataFrame:
-    """What the Dagster ``published_marts`` asset does, by hand: ``audit`` the last dbt
-    ``run_results.json``, then ``publish`` every mart. One row: the audit's verdict, whether a
+    """What the Dagster ``published_marts`` asset does (``orchestration.publish.audit_and_publish``),
+    by hand, on the last dbt ``run_results.json`` and every mart. One row: the audit's verdict, whether a
     copy was published, the tables and rows it holds, and the audit's message when blocked."""
     from orchestration import publish as wap
     from sproutly.dbt import target_dir
 
     try:
-        wap.audit(target_dir() / "run_results.json")
+        result = wap.audit_and_publish(
+            target_dir() / "run_results.json", wap.mart_relations(target_dir() / "manifest.json")
+        )
     except wap.PublishBlocked as blocked:
         return pd.DataFrame(
             [
@@ -79,7 +81,6 @@ def audit_and_publish() -> pd.DataFrame:
                 }
             ]
         )
-    result = wap.publish(wap.mart_relations(target_dir() / "manifest.json"))
     return pd.DataFrame(
         [
             {
