@@ -29,10 +29,12 @@ INVOICE_COLUMNS: tuple[str, ...] = (
     "currency",
     "amount_due_cents",
     "amount_paid_cents",
+    "amount_refunded_cents",
     "period_start",
     "period_end",
     "issued_at",
     "paid_at",
+    "refunded_at",
     "updated_at",
 )
 PAYMENT_COLUMNS: tuple[str, ...] = (
@@ -40,6 +42,7 @@ PAYMENT_COLUMNS: tuple[str, ...] = (
     "invoice_id",
     "user_id",
     "amount_cents",
+    "amount_refunded_cents",
     "currency",
     "status",
     "failure_code",
@@ -47,6 +50,8 @@ PAYMENT_COLUMNS: tuple[str, ...] = (
     "refunded_at",
     "updated_at",
 )
+#: columns a hand-built row may leave out (rows made before refunds were recorded on invoices)
+DEFAULTS: dict[str, Any] = {"amount_refunded_cents": 0, "refunded_at": None}
 #: endpoint name -> (table, primary key column, columns in API order)
 ENTITIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "invoices": ("invoices", "invoice_id", INVOICE_COLUMNS),
@@ -63,10 +68,12 @@ create table if not exists invoices (
     currency          text not null,
     amount_due_cents  integer not null,
     amount_paid_cents integer not null,
+    amount_refunded_cents integer not null default 0,  -- full or partial refund of the payment
     period_start      text not null,
     period_end        text not null,
     issued_at         text not null,
     paid_at           text,
+    refunded_at       text,               -- when the (last) refund was issued
     updated_at        text not null
 );
 create index if not exists invoices_updated on invoices (updated_at, invoice_id);
@@ -75,8 +82,9 @@ create table if not exists payments (
     invoice_id    text not null,
     user_id       integer not null,
     amount_cents  integer not null,
+    amount_refunded_cents integer not null default 0,
     currency      text not null,
-    status        text not null,          -- succeeded, failed, refunded
+    status        text not null,          -- succeeded, failed, refunded (in full or in part)
     failure_code  text,                   -- card_declined, insufficient_funds, expired_card
     attempted_at  text not null,
     refunded_at   text,
@@ -109,10 +117,26 @@ def create_store(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path)
     con.execute("pragma journal_mode=DELETE")
     con.executescript(SCHEMA)
+    _add_refund_columns(con)
     return con
 
 
+def _add_refund_columns(con: sqlite3.Connection) -> None:
+    """A store written before refunds were recorded on invoices gains the columns (and keeps its
+    rows: no refund recorded, ``amount_refunded_cents`` 0)."""
+    for table, column, definition in (
+        ("invoices", "amount_refunded_cents", "integer not null default 0"),
+        ("invoices", "refunded_at", "text"),
+        ("payments", "amount_refunded_cents", "integer not null default 0"),
+    ):
+        existing = {row[1] for row in con.execute(f"pragma table_info({table})")}
+        if column not in existing:
+            con.execute(f"alter table {table} add column {column} {definition}")
+    con.commit()
+
+
 def _upsert(con: sqlite3.Connection, table: str, columns: tuple[str, ...], row: Mapping) -> None:
+    row = {**{c: v for c, v in DEFAULTS.items() if c in columns}, **row}
     missing = [c for c in columns if c not in row]
     if missing:
         raise ValueError(f"{table} row lacks columns {missing}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,8 @@ def test_pagination_covers_every_row_exactly_once_in_order(store):
     assert keys == sorted(keys)
     assert default["object"] == "list" and len(default["data"]) == N_INVOICES
     assert set(default["data"][0]) == set(billing_store.INVOICE_COLUMNS)
+    # rows built without the refund columns read "nothing refunded"
+    assert {(r["amount_refunded_cents"], r["refunded_at"]) for r in rows} == {(0, None)}
 
 
 def test_updated_since_is_inclusive(store):
@@ -135,6 +138,8 @@ def test_payments_endpoint(store):
     with running(store, TOKEN) as api:
         rows, _ = fetch_all(api, "payments", limit=2)
     assert [r["payment_id"] for r in rows] == [f"py_{n:09d}" for n in range(1, 6)]
+    assert set(rows[0]) == set(billing_store.PAYMENT_COLUMNS)
+    assert rows[0]["amount_refunded_cents"] == 0
 
 
 @pytest.mark.parametrize(
@@ -270,3 +275,23 @@ def test_sproutly_now_overrides_the_clock_file(store, tmp_path, monkeypatch):
         assert httpx.get(f"{api.url}/v1/invoices", headers=AUTH).status_code == 200
         monkeypatch.setenv("SPROUTLY_NOW", "2026-02-20T12:00:00Z")  # day 50
         assert httpx.get(f"{api.url}/v1/invoices", headers=AUTH).status_code == 503
+
+
+def test_a_store_from_before_refund_columns_gains_them(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "create table invoices (invoice_id text primary key, updated_at text not null);"
+        "create table payments (payment_id text primary key, updated_at text not null);"
+        "insert into invoices values ('in_000000001', '2026-01-01T00:00:00Z');"
+    )
+    old.commit()
+    old.close()
+    con = billing_store.create_store(path)
+    columns = {row[1] for row in con.execute("pragma table_info(invoices)")}
+    assert {"amount_refunded_cents", "refunded_at"} <= columns
+    assert con.execute("select amount_refunded_cents, refunded_at from invoices").fetchall() == [
+        (0, None)
+    ]
+    assert "amount_refunded_cents" in {row[1] for row in con.execute("pragma table_info(payments)")}
+    con.close()
