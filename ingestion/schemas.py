@@ -128,8 +128,8 @@ BILLING_INVOICES = EntitySchema(
     _cols(
         "invoice_id:VARCHAR! subscription_id:BIGINT user_id:BIGINT plan_id:VARCHAR "
         "status:VARCHAR currency:VARCHAR amount_due_cents:BIGINT amount_paid_cents:BIGINT "
-        "period_start:TIMESTAMP period_end:TIMESTAMP issued_at:TIMESTAMP paid_at:TIMESTAMP "
-        "updated_at:TIMESTAMP!"
+        "amount_refunded_cents:BIGINT period_start:TIMESTAMP period_end:TIMESTAMP "
+        "issued_at:TIMESTAMP paid_at:TIMESTAMP refunded_at:TIMESTAMP updated_at:TIMESTAMP!"
     ),
     key=("invoice_id",),
 )
@@ -139,7 +139,8 @@ BILLING_PAYMENTS = EntitySchema(
     "billing_payments",
     _cols(
         "payment_id:VARCHAR! invoice_id:VARCHAR user_id:BIGINT amount_cents:BIGINT "
-        "currency:VARCHAR status:VARCHAR failure_code:VARCHAR attempted_at:TIMESTAMP "
+        "amount_refunded_cents:BIGINT currency:VARCHAR status:VARCHAR failure_code:VARCHAR "
+        "attempted_at:TIMESTAMP "
         "refunded_at:TIMESTAMP updated_at:TIMESTAMP!"
     ),
     key=("payment_id",),

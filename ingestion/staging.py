@@ -54,6 +54,11 @@ def ensure_raw_table(dest: Destination, schema: EntitySchema) -> list[Column]:
     if not existing:
         dest.ensure_table(RAW_SCHEMA, schema.table, (*schema.columns, *LOAD_COLUMNS))
         return list(schema.columns)
+    # a column declared after the table was made (a contract change, e.g. the refund columns of
+    # billing invoices): add it with its declared type; older rows read NULL
+    missing = [c for c in schema.columns if c.name not in existing]
+    if missing:
+        dest.add_columns(RAW_SCHEMA, schema.table, missing)
     declared = set(schema.column_names)
     drift = [
         Column(name, "VARCHAR")

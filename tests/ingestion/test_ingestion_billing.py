@@ -3,6 +3,7 @@ missing secrets. A hand-made billing store served by the simulator's local API."
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 from ingestion_fixtures import TOKEN, offered_equals_stored, query, snapshot
 
@@ -200,3 +201,54 @@ def test_fault_21_missing_secret_fails_before_any_write(data_dir, monkeypatch, c
     assert "s3cret-value-123" not in out.out + out.err
     assert "s3cret" not in repr(IngestionConfig.from_env())
     assert not (data_dir / "warehouse").exists()  # nothing written, not even meta
+
+
+def test_refunds_land_in_raw_typed_also_in_a_raw_table_made_before_them(data_dir, config):
+    path = data_dir / "sources" / "billing.db"
+    con = create_store(path)
+    put_invoice(con, invoice(1))
+    put_payment(con, payment(1))
+    con.commit()
+    with running(path, TOKEN) as api:
+        load("billing", config=config(billing_api_url=api.url))
+    cfg = config()
+    # a raw layer made before the refund columns were declared: drop them (rows stay)
+    with duckdb.connect(str(cfg.warehouse_path)) as wh:
+        for table, column in (
+            ("billing_invoices", "amount_refunded_cents"),
+            ("billing_invoices", "refunded_at"),
+            ("billing_payments", "amount_refunded_cents"),
+        ):
+            wh.execute(f"alter table raw.{table} drop column {column}")
+    refunded_at = "2026-04-30T11:00:00Z"
+    put_invoice(con, invoice(1, refunded_at, amount_refunded_cents=250, refunded_at=refunded_at))
+    row = payment(1, refunded_at) | {"status": "refunded", "amount_refunded_cents": 250}
+    put_payment(con, row | {"refunded_at": refunded_at})
+    con.commit()
+    con.close()
+    with running(path, TOKEN) as api:
+        results = load("billing", config=config(billing_api_url=api.url))
+    assert [(r.entity, r.status, r.rows_loaded) for r in results] == [
+        ("invoices", "success", 1),
+        ("payments", "success", 1),
+    ]
+    types = dict(
+        query(
+            cfg.warehouse_path,
+            "select table_name || '.' || column_name, data_type from information_schema.columns"
+            " where table_schema = 'raw' and column_name in"
+            " ('amount_refunded_cents', 'refunded_at')",
+        )
+    )
+    assert types == {
+        "billing_invoices.amount_refunded_cents": "BIGINT",
+        "billing_invoices.refunded_at": "TIMESTAMP",
+        "billing_payments.amount_refunded_cents": "BIGINT",
+        "billing_payments.refunded_at": "TIMESTAMP",
+    }
+    assert query(
+        cfg.warehouse_path,
+        "select amount_refunded_cents, cast(refunded_at as varchar) from raw.billing_invoices"
+        " order by updated_at",
+    ) == [(None, None), (250, "2026-04-30 11:00:00")]
+    offered_equals_stored(cfg.warehouse_path)
