@@ -2,10 +2,13 @@
 
 Volume comes from per-user rates, not per-event Python loops:
 
-* each user has a hidden ``activity`` level (sessions per day when new) that *decays* with age
-  towards a personal floor; subscribers are more active;
-* sessions (``app_opened``) are Poisson draws; within sessions users add plants, upload photos and
-  (if not subscribed) hit the paywall; reminders are sent by the app and some get completed;
+* each user keeps the app for a hidden ``lifetime`` (most sign-ups leave within days, a third stay
+  for months); while they keep it they are active on a personal share of days, most days in their
+  first week (novelty), more on weekends and while subscribed; a user who left comes back on a
+  rare day. Subscribers keep the app while they pay;
+* on an active day, sessions (``app_opened``) are 1 + a Poisson draw; within sessions users add
+  plants, upload photos and (if not subscribed) hit the paywall; the app sends reminders to users
+  who keep it, and completes are done on active days;
 * subscription milestones (``trial_started``, ``subscription_started``, ``subscription_canceled``)
   are *not* random here: they come from the app DB's state machine, at the same instant, so the
   event stream and the database agree.
@@ -25,7 +28,7 @@ import numpy as np
 
 from microproduct import world
 from microproduct.lifecycle import MARKET_ZONES, LifecycleEvent
-from microproduct.timeutil import DAY, OffsetTable, day_start, iso_local, iso_utc
+from microproduct.timeutil import DAY, OffsetTable, day_date, day_start, iso_local, iso_utc
 from microproduct.traits import Traits, uniform
 
 TYPE_INDEX = {name: i for i, name in enumerate(world.EVENT_TYPES)}
@@ -33,13 +36,15 @@ PLATFORM_NAMES = [name for name, _ in world.PLATFORMS]
 RELEASE_DAYS = np.array([d for _, d in world.RELEASES])
 RELEASE_NAMES = [v for v, _ in world.RELEASES]
 
-# mean events per session
-PLANTS_PER_SESSION_NEW = 0.6  # first 3 days: setting up the collection
+# mean events per session (an active day has 1 + Poisson(EXTRA_SESSIONS x activity) sessions)
+EXTRA_SESSIONS = 0.8
+PLANTS_PER_SESSION_NEW = 0.35  # first 3 days: setting up the collection
 PLANTS_PER_SESSION = 0.05
 PHOTOS_PER_SESSION = 0.08
 PAYWALL_PER_SESSION = 0.12  # free users only
-SUBSCRIBER_BOOST = 1.5
-REMINDERS_PER_DAY = 0.45
+SUBSCRIBER_BOOST = 1.5  # more sessions on an active day
+REMINDERS_PER_DAY = 1.0  # sent to users who keep the app (x1.8 for subscribers)
+REMINDER_COMPLETION = 0.30  # share of a day's reminders completed, on an active day
 
 
 @dataclass
@@ -82,20 +87,28 @@ def generate_day(
     traits = population.traits
     eligible = (population.created < t1) & (population.deleted < 0)
     age = np.clip((t0 - population.created) / DAY, 0, None)
-    engagement = traits.floor + (1 - traits.floor) * np.exp(-age / traits.decay_days)
     subscribed = population.subscribed
     fresh = population.created >= t0
 
-    sessions_rate = traits.activity * engagement * np.where(subscribed, SUBSCRIBER_BOOST, 1.0)
-    sessions = rng.poisson(np.where(eligible, sessions_rate, 0.0))
-    sessions = np.where(fresh & eligible, np.maximum(sessions, 1), sessions)  # sign-up = first open
+    # who is active today: users who keep the app, on a share of days; a rare comeback otherwise
+    keeps_app = eligible & ((age < traits.lifetime_days) | subscribed)
+    novelty = np.exp(-age / traits.novelty_days)
+    share = traits.active_share + (world.NOVELTY_ACTIVE_SHARE - traits.active_share) * novelty
+    share = share * np.where(subscribed, world.SUBSCRIBER_ACTIVITY, 1.0)
+    if day_date(day).weekday() >= 5:
+        share = share * world.WEEKEND_ACTIVITY
+    share = np.where(keeps_app, np.minimum(share, 0.97), world.RESURRECT)
+    active = eligible & ((rng.random(n_users) < share) | fresh)  # sign-up = first open
+
+    sessions_rate = traits.activity * EXTRA_SESSIONS * np.where(subscribed, SUBSCRIBER_BOOST, 1.0)
+    sessions = np.where(active, 1 + rng.poisson(sessions_rate), 0)
     plant_rate = np.where(age < 3, PLANTS_PER_SESSION_NEW, PLANTS_PER_SESSION)
     plants = rng.poisson(sessions * plant_rate)
     photos = rng.poisson(sessions * PHOTOS_PER_SESSION)
     paywall = rng.poisson(sessions * PAYWALL_PER_SESSION * ~subscribed)
-    reminder_rate = REMINDERS_PER_DAY * (0.3 + engagement) * np.where(subscribed, 1.8, 1.0)
-    reminders = rng.poisson(np.where(eligible & ~fresh, reminder_rate, 0.0))
-    completed = rng.binomial(reminders, 0.2 + 0.6 * engagement)
+    reminder_rate = REMINDERS_PER_DAY * np.where(subscribed, 1.8, 1.0)
+    reminders = rng.poisson(np.where(keeps_app & ~fresh, reminder_rate, 0.0))
+    completed = rng.binomial(np.where(active, reminders, 0), REMINDER_COMPLETION)
 
     counts = np.stack([sessions, plants, reminders, completed, photos, paywall], axis=1)
     kinds = np.array([TYPE_INDEX[k] for k in world.EVENT_TYPES[:6]])

@@ -8,8 +8,9 @@ Each simulated day :meth:`World.simulate_day` moves time forward in this order:
    end when the user asked to cancel), failed payments being retried (3 days later; after 3 failed
    attempts the invoice is uncollectible and the subscription ends: involuntary churn);
 4. things users *decide* today, drawn as daily probabilities ("hazards"): start a trial, buy, come
-   back (a new subscription), cancel, upgrade or downgrade, get a refund, edit the profile, delete
-   the account.
+   back (a new subscription), cancel, upgrade or downgrade, get a refund (recorded on the payment
+   and on its invoice; a full refund of the current period also ends the subscription at once),
+   edit the profile, delete the account.
 
 State lives in the two SQLite files (plus hidden traits that are hashes of the user id, see
 :mod:`microproduct.traits`), so a later process can :meth:`World.load` it and carry on exactly as
@@ -30,7 +31,7 @@ from microproduct import appdb, billing_store, world
 from microproduct.timeutil import DAY, add_interval, api_ts, app_ts, day_date, day_start
 from microproduct.timeutil import parse_api_ts as from_api
 from microproduct.timeutil import parse_app_ts as from_app
-from microproduct.traits import Traits
+from microproduct.traits import Traits, lognormal, uniform
 
 ACTION_WINDOW = 23 * 3600  # decisions happen before 23:00 UTC, so follow-ups stay inside the day
 LIVE = ("trialing", "active", "past_due")
@@ -45,7 +46,7 @@ _SUB_TIMES = (
     "created_at",
     "updated_at",
 )
-_INVOICE_TIMES = ("period_start", "period_end", "issued_at", "paid_at", "updated_at")
+_INVOICE_TIMES = ("period_start", "period_end", "issued_at", "paid_at", "refunded_at", "updated_at")
 _PAYMENT_TIMES = ("attempted_at", "refunded_at", "updated_at")
 MARKET_ZONES = [zone for _, zone, _ in world.MARKETS]
 
@@ -89,6 +90,7 @@ class World:
         self.last_sub_by_user: dict[int, int] = {}
         self.open_invoices: dict[str, dict] = {}
         self.recent_payments: dict[str, dict] = {}
+        self.recent_invoices: dict[str, dict] = {}  # the invoices of recent_payments
         self._dirty: dict[str, dict] = {}
         self._reset_dirty()
 
@@ -174,6 +176,15 @@ class World:
         for row in billing.execute(query, [cutoff]):
             payment = _times(dict(zip(cols, row, strict=True)), _PAYMENT_TIMES, from_api)
             self.recent_payments[payment["payment_id"]] = payment
+        cols = billing_store.INVOICE_COLUMNS
+        query = (
+            f"select {', '.join(cols)} from invoices where invoice_id in ("  # noqa: S608
+            "select invoice_id from payments where status = 'succeeded' and attempted_at >= ?) "
+            "order by invoice_id"
+        )
+        for row in billing.execute(query, [cutoff]):
+            invoice = _times(dict(zip(cols, row, strict=True)), _INVOICE_TIMES, from_api)
+            self.recent_invoices[invoice["invoice_id"]] = invoice
 
     def flush(self, app: sqlite3.Connection, billing: sqlite3.Connection) -> None:
         """Write the rows changed today (sorted by key, so files are deterministic) and commit."""
@@ -211,17 +222,30 @@ class World:
         user["updated_at"] = app_ts(seconds)
         self._dirty["users"][user["user_id"]] = user
 
-    def _signups(self, day: int, rng: np.random.Generator) -> list[int]:
+    def _expected_signups(self, day: int) -> tuple[float, float]:
+        """Expected sign-ups on ``day`` before daily noise: (organic mix, marketing spike)."""
+        base = world.SIGNUPS_PER_DAY * self.scale * (1 + world.SIGNUP_GROWTH_PER_DAY) ** day
+        # a slow wobble: the 7-day moving average of hashed daily shocks (no state to carry)
+        shocks = np.log(lognormal(self.seed, np.arange(day, day + 7) + 1_000, "drift", 1.0)) + 0.5
+        drift = world.SIGNUP_DRIFT_SIGMA * float(shocks.mean()) * np.sqrt(7)
         weekday = world.WEEKDAY_FACTOR[day_date(day).weekday()]
+        organic = base * weekday * np.exp(drift - world.SIGNUP_DRIFT_SIGMA**2 / 2)
+        spike = 0.0
+        if day >= world.SPIKE_DAY:
+            halvings = (day - world.SPIKE_DAY) / world.SPIKE_HALF_LIFE_DAYS
+            spike = base * world.SPIKE_LIFT * 0.5**halvings
+        return organic, spike
+
+    def _signups(self, day: int, rng: np.random.Generator) -> list[int]:
+        organic, spike = self._expected_signups(day)
         noise = rng.lognormal(0.0, world.SIGNUP_NOISE_SIGMA)
-        expected = (
-            world.SIGNUPS_PER_DAY * self.scale * (1 + world.SIGNUP_GROWTH_PER_DAY * day) * weekday
-        )
-        n = int(rng.poisson(expected * noise))
+        n = int(rng.poisson((organic + spike) * noise))
         created = np.sort(day_start(day) + rng.integers(0, ACTION_WINDOW, n))
         markets = rng.choice(len(world.MARKETS), n, p=_weights(world.MARKETS)[1])
         channels, channel_p = _weights(world.CHANNELS)
         channel = rng.choice(len(channels), n, p=channel_p)
+        from_campaign = rng.random(n) < spike / (organic + spike)
+        channel[from_campaign] = channels.index(world.SPIKE_CHANNEL)
         new_ids = []
         for k in range(n):
             user_id = self._next("user")
@@ -262,10 +286,12 @@ class World:
             "currency": world.CURRENCY,
             "amount_due_cents": self.prices[sub["plan_id"]],
             "amount_paid_cents": 0,
+            "amount_refunded_cents": 0,
             "period_start": start,
             "period_end": end,
             "issued_at": start,
             "paid_at": None,
+            "refunded_at": None,
             "updated_at": start,
         }
         self.open_invoices[invoice["invoice_id"]] = invoice
@@ -284,6 +310,7 @@ class World:
             "invoice_id": invoice["invoice_id"],
             "user_id": sub["user_id"],
             "amount_cents": invoice["amount_due_cents"],
+            "amount_refunded_cents": 0,
             "currency": world.CURRENCY,
             "status": "failed" if failed else "succeeded",
             "failure_code": code,
@@ -300,6 +327,7 @@ class World:
             )
             del self.open_invoices[invoice["invoice_id"]]
             self.recent_payments[payment["payment_id"]] = payment
+            self.recent_invoices[invoice["invoice_id"]] = invoice
             sub.update(open_invoice=None, attempts=0, next_retry=None)
             if sub["status"] == "past_due":
                 self._set(sub, seconds, status="active")
@@ -429,9 +457,8 @@ class World:
         # free users: trial or direct purchase (a fresh sign-up is likeliest to try)
         u = rng.random(n_users)
         fresh = created >= t0
-        boost = np.where(fresh, world.SIGNUP_DAY_BOOST, 1.0)
-        p_trial = world.TRIAL_START * intent * boost
-        p_direct = world.DIRECT_PURCHASE * intent * boost
+        p_trial = np.where(fresh, world.TRIAL_START_SIGNUP_DAY, world.TRIAL_START) * intent
+        p_direct = np.where(fresh, world.DIRECT_PURCHASE_SIGNUP_DAY, world.DIRECT_PURCHASE) * intent
         free = ~ever & ~deleted & (t0 - created < world.FREE_WINDOW_DAYS * DAY)
         for index in np.flatnonzero(free & (u < p_trial + p_direct)):
             user_id, seconds = int(ids[index]), int(times[index])
@@ -445,6 +472,10 @@ class World:
                     trial_end_at=seconds + world.TRIAL_DAYS * DAY,
                 )
                 events.append(self._event(sub, seconds, "trial_started"))
+                if rng.random() < world.TRIAL_CANCEL_START_DAY:  # turns auto-renewal off at once
+                    later = seconds + int(rng.integers(60, 3000))
+                    self._set(sub, later, cancel_at_period_end=1, canceled_at=later)
+                    events.append(self._event(sub, later, "subscription_canceled"))
             else:
                 self._start_paid(sub, seconds, rng, events)
 
@@ -479,7 +510,12 @@ class World:
                     events.append(self._event(sub, seconds, "subscription_canceled"))
                     self._end(sub, seconds)
             elif not sub["cancel_at_period_end"]:
-                rate = world.CANCEL_MONTHLY if interval == "month" else world.CANCEL_ANNUAL
+                if interval == "year":
+                    rate = world.CANCEL_ANNUAL
+                elif sub["current_period_start"] == sub["started_at"]:  # not renewed yet
+                    rate = world.CANCEL_MONTHLY_FIRST_PERIOD
+                else:
+                    rate = world.CANCEL_MONTHLY
                 if u_cancel < rate:
                     self._set(sub, seconds, cancel_at_period_end=1, canceled_at=seconds)
                     events.append(self._event(sub, seconds, "subscription_canceled"))
@@ -496,18 +532,29 @@ class World:
                         )
                         self._issue_invoice(sub, seconds, end, rng)
 
-        # refunds of recent payments
+        # refunds of recent payments: whether, when and how much is a hash of the payment, so
+        # the refunds do not move when other hazards are tuned
         cutoff = t0 - world.REFUND_WINDOW_DAYS * DAY
         for payment_id in sorted(self.recent_payments):
             payment = self.recent_payments[payment_id]
             if payment["attempted_at"] < cutoff or payment["status"] != "succeeded":
                 del self.recent_payments[payment_id]
+                self.recent_invoices.pop(payment["invoice_id"], None)
                 continue
-            if rng.random() < world.REFUND_RATE and payment["attempted_at"] < t0:
-                seconds = int(times[payment["user_id"] - 1])
-                payment.update(status="refunded", refunded_at=seconds, updated_at=seconds)
-                self._dirty["payments"][payment_id] = payment
-                del self.recent_payments[payment_id]
+            due, partial = self._refund_plan(payment_id)
+            if due is None or payment["attempted_at"] + due * DAY >= t0 + DAY:
+                continue
+            invoice = self.recent_invoices[payment["invoice_id"]]
+            sub = self.subs[invoice["subscription_id"]]
+            if sub["updated_at"] >= t0:  # one change per subscription per day: tomorrow
+                continue
+            seconds = max(int(times[payment["user_id"] - 1]), payment["attempted_at"] + 60)
+            self._refund(payment, invoice, seconds, partial)
+            current = sub["current_period_start"] == invoice["period_start"]
+            if not partial and sub["status"] == "active" and current:
+                self._end_refunded(sub, seconds, events)
+            del self.recent_payments[payment_id]
+            del self.recent_invoices[invoice["invoice_id"]]
 
         # profile edits and soft deletes
         u_edit, u_kind, u_delete = rng.random(n_users), rng.random(n_users), rng.random(n_users)
@@ -533,6 +580,37 @@ class World:
                     user["country_code"], user["timezone"] = world.MARKETS[market][:2]
                     self.zone_index[index] = market
                 self._touch_user(user, seconds)
+
+    def _refund_plan(self, payment_id: str) -> tuple[int | None, bool]:
+        """(days after the charge the refund is due, or None; whether it is partial)."""
+        number = np.array([int(payment_id.removeprefix("py_"))])
+        if uniform(self.seed, number, "refund")[0] >= world.REFUND_SHARE:
+            return None, False
+        # most refunds are asked for within a day or two of the charge
+        delay = uniform(self.seed, number, "refund_delay")[0] ** 2 * world.REFUND_WINDOW_DAYS
+        partial = uniform(self.seed, number, "refund_partial")[0] < world.PARTIAL_REFUND_SHARE
+        return int(delay), bool(partial)
+
+    def _refund(self, payment: dict, invoice: dict, seconds: int, partial: bool) -> None:
+        """Give money back: a full refund, or (``partial``) a goodwill credit of part of it. The
+        payment becomes ``refunded``; the invoice stays ``paid`` and records the refund."""
+        amount = payment["amount_cents"]
+        if partial:
+            amount = int(round(amount * world.PARTIAL_REFUND_FRACTION))
+        payment.update(
+            status="refunded", amount_refunded_cents=amount, refunded_at=seconds, updated_at=seconds
+        )
+        invoice.update(amount_refunded_cents=amount, refunded_at=seconds, updated_at=seconds)
+        self._dirty["payments"][payment["payment_id"]] = payment
+        self._dirty["invoices"][invoice["invoice_id"]] = invoice
+
+    def _end_refunded(self, sub: dict, seconds: int, events: list[LifecycleEvent]) -> None:
+        """A full refund of the period being served revokes access at once (as the app stores
+        do): the subscription is canceled and ends at the refund."""
+        if not sub["cancel_at_period_end"]:
+            self._set(sub, seconds, cancel_at_period_end=1, canceled_at=seconds)
+            events.append(self._event(sub, seconds, "subscription_canceled"))
+        self._end(sub, seconds)
 
     def live_users_mask(self) -> np.ndarray:
         """Boolean per user (index = user_id - 1): has a trialing/active/past-due subscription."""

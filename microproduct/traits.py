@@ -1,4 +1,4 @@
-"""Hidden per-user traits (how active, how likely to pay, which phone), derived by hashing.
+"""Hidden per-user traits (how long they stay, how active, how likely to pay, which phone).
 
 A trait is a pure function of ``(seed, user_id, trait name)``: no table stores it, yet every
 process that resumes the simulation sees the same values. The hash is SplitMix64, vectorised with
@@ -10,6 +10,8 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+
+from microproduct import world
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -52,9 +54,17 @@ class Traits:
 
     def __init__(self, seed: int, user_ids: np.ndarray, platform_weights: list[float]) -> None:
         ids = np.asarray(user_ids, dtype=np.int64)
-        self.activity = lognormal(seed, ids, "activity", 0.8)  # sessions per day when fresh
+        self.activity = lognormal(seed, ids, "activity", 0.8)  # sessions on an active day
         self.intent = lognormal(seed, ids, "intent", 0.7)  # multiplies conversion hazards
-        self.decay_days = 8 + 50 * uniform(seed, ids, "decay")  # how fast novelty wears off
-        self.floor = 0.05 + 0.3 * uniform(seed, ids, "floor")  # long-run share of activity kept
+        # how long the user keeps the app (days after sign-up): a long or a short stayer
+        long_stayer = uniform(seed, ids, "stay") < world.LONG_STAYER_SHARE
+        mean_lifetime = np.where(
+            long_stayer, world.LONG_STAYER_LIFETIME_DAYS, world.SHORT_STAYER_LIFETIME_DAYS
+        )
+        self.lifetime_days = -mean_lifetime * np.log1p(-uniform(seed, ids, "lifetime"))
+        low, spread = world.ACTIVE_DAY_SHARE
+        self.active_share = low + spread * uniform(seed, ids, "floor") ** 1.3  # days active
+        low, spread = world.NOVELTY_DAYS
+        self.novelty_days = low + spread * uniform(seed, ids, "decay")  # novelty wears off
         self.platform = choice(seed, ids, "platform", platform_weights)
         self.update_lag = (25 * uniform(seed, ids, "update_lag") ** 2).astype(np.int64)

@@ -24,10 +24,10 @@ PRICE_CHANGE_DAY = 60  # 2026-03-02
 PRICE_CHANGE = ("pro_monthly", 1099)
 #: plans chosen by new subscribers (trial or direct), in this order
 PLAN_CHOICE = (
-    ("basic_monthly", 0.40),
-    ("pro_monthly", 0.35),
-    ("basic_annual", 0.10),
-    ("pro_annual", 0.15),
+    ("basic_monthly", 0.36),
+    ("pro_monthly", 0.29),
+    ("basic_annual", 0.15),
+    ("pro_annual", 0.20),
 )
 UPGRADE = {"basic_monthly": "pro_monthly", "basic_annual": "pro_annual"}
 DOWNGRADE = {v: k for k, v in UPGRADE.items()}
@@ -74,30 +74,58 @@ REMINDER_TYPES = ("water", "fertilize", "mist", "repot")
 PAYWALL_SOURCES = ("plant_limit", "reminders", "settings", "onboarding")
 
 # ------------------------------------------------------------------ volume (per unit of scale)
-SIGNUPS_PER_DAY = 12.0  # at day 0, scale 1
-SIGNUP_GROWTH_PER_DAY = 0.012  # +1.2 % of the day-0 rate per day (linear growth)
-SIGNUP_NOISE_SIGMA = 0.15  # day-to-day log-normal noise
-WEEKDAY_FACTOR = (0.95, 0.95, 0.95, 1.0, 1.05, 1.15, 1.2)  # Monday..Sunday
+# Calibrated to public benchmarks for a freemium consumer subscription app: docs/calibration.md
+# gives every target, its source and what the course scale measures.
+SIGNUPS_PER_DAY = 24.0  # at day 0, scale 1
+SIGNUP_GROWTH_PER_DAY = 0.007  # compound: x2.3 over 120 days
+SIGNUP_NOISE_SIGMA = 0.12  # day-to-day log-normal noise
+SIGNUP_DRIFT_SIGMA = 0.10  # a slower wobble (a 7-day moving average of daily shocks)
+WEEKDAY_FACTOR = (0.97, 0.95, 0.95, 0.96, 1.0, 1.13, 1.16)  # Monday..Sunday
+#: one marketing spike: a spring campaign from the equinox (2026-03-20). Extra sign-ups are
+#: SPIKE_LIFT x the day's base rate on the first day, decaying by half every SPIKE_HALF_LIFE_DAYS;
+#: they arrive through the campaign's channel.
+SPIKE_DAY = 78
+SPIKE_LIFT = 2.2
+SPIKE_HALF_LIFE_DAYS = 2.5
+SPIKE_CHANNEL = "social"
+
+# ------------------------------------------------------------------ activity (events.py)
+#: who stays: a share of sign-ups keep the app for months, the rest try it and leave within days
+LONG_STAYER_SHARE = 0.28
+LONG_STAYER_LIFETIME_DAYS = 300.0  # mean of an exponential lifetime (flattening retention)
+SHORT_STAYER_LIFETIME_DAYS = 4.0
+#: while a user keeps the app: share of days active (per-user, mean ~0.24) after a novelty week
+ACTIVE_DAY_SHARE = (0.05, 0.45)  # floor + spread x uniform**1.3
+NOVELTY_ACTIVE_SHARE = 0.85  # share of days active right after sign-up, fading per user
+NOVELTY_DAYS = (2.0, 8.0)  # how fast novelty fades (min + spread x uniform)
+WEEKEND_ACTIVITY = 1.15  # Saturday and Sunday (UTC) are busier: plant care happens at home
+SUBSCRIBER_ACTIVITY = 1.6  # subscribers are active on more days (and keep the app)
+RESURRECT = 0.002  # a user who dropped the app opens it again on a given day
 
 # ------------------------------------------------------------------ daily hazards (probabilities)
 TRIAL_DAYS = 14
-TRIAL_START = 0.006  # a free user (age <= 45 days) starts a trial, times their intent
-DIRECT_PURCHASE = 0.001  # a free user buys without a trial, times their intent
-SIGNUP_DAY_BOOST = 20.0  # both are this much likelier on the day of sign-up
+TRIAL_START_SIGNUP_DAY = 0.075  # most trials start on the day of sign-up (times intent)
+TRIAL_START = 0.0006  # a free user (age <= 45 days) starts a trial later, times their intent
+DIRECT_PURCHASE_SIGNUP_DAY = 0.009  # buys without a trial on the sign-up day, times intent
+DIRECT_PURCHASE = 0.0001
 FREE_WINDOW_DAYS = 45  # after this, a never-paying user stops converting
-TRIAL_CANCEL = 0.040  # a trialing user cancels (trial then ends at its end date)
-CANCEL_MONTHLY = 0.007  # an active monthly subscriber asks to cancel at period end
-CANCEL_ANNUAL = 0.0015
+TRIAL_CANCEL_START_DAY = 0.33  # many trialists cancel the auto-renewal within the first hour
+TRIAL_CANCEL = 0.030  # a trialing user cancels (trial then ends at its end date)
+CANCEL_MONTHLY_FIRST_PERIOD = 0.003  # an active monthly subscriber before the first renewal
+CANCEL_MONTHLY = 0.0008  # ... after it (asks to cancel at period end)
+CANCEL_ANNUAL = 0.0008
 CANCEL_PAST_DUE = 0.05  # a past-due subscriber cancels now (open invoice is voided)
 UPGRADE_RATE = 0.003
 DOWNGRADE_RATE = 0.0015
-REFUND_RATE = 0.004  # per succeeded payment in its first 14 days
+REFUND_SHARE = 0.02  # of succeeded payments, refunded within REFUND_WINDOW_DAYS (most in 1-2)
 REFUND_WINDOW_DAYS = 14
+PARTIAL_REFUND_SHARE = 0.25  # a goodwill credit of part of the charge; the rest are full refunds
+PARTIAL_REFUND_FRACTION = 0.5
 REACTIVATE = 0.004  # a churned (not deleted) user starts a new subscription
 PROFILE_EDIT = 0.002
 SOFT_DELETE = 0.0006  # only users without a live subscription
-PAYMENT_FAILURE = 0.08  # a first payment attempt fails
-PAYMENT_RETRY_FAILURE = 0.55  # a retry fails (the same card tends to fail again)
+PAYMENT_FAILURE = 0.05  # a first payment attempt fails
+PAYMENT_RETRY_FAILURE = 0.50  # a retry fails (the same card tends to fail again)
 PAYMENT_RETRY_DAYS = 3
 PAYMENT_MAX_ATTEMPTS = 3
 FAILURE_CODES = (("card_declined", 0.5), ("insufficient_funds", 0.35), ("expired_card", 0.15))

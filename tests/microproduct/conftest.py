@@ -16,7 +16,8 @@ def _isolated_data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> Simulation:
-    """A 100-day world at scale 0.5 (~1,000 users): enough for every lifecycle path to occur."""
-    sim = Simulation(tmp_path_factory.mktemp("world"), seed=7, scale=0.5, progress=False)
+    """A 100-day world at scale 1 (~3,000 users): enough for every lifecycle path to occur (the
+    rare ones - refunds, voided and uncollectible invoices - are a few in a thousand invoices)."""
+    sim = Simulation(tmp_path_factory.mktemp("world"), seed=7, scale=1.0, progress=False)
     sim.init(days=100)
     return sim

@@ -117,11 +117,11 @@ def test_clock_file_and_state(tmp_path, monkeypatch):
 
 
 def test_default_init_reaches_2026_05_01_with_course_volumes(world):
-    # the session world is 100 days at scale 0.5; check the calendar arithmetic of the default
+    # the session world is 100 days at scale 1; check the calendar arithmetic of the default
     assert world.status()["clock"] == "2026-04-11 00:00:00"
     rows = world.status()["rows"]
-    assert 800 < rows["users"] < 1_600
-    assert 50_000 < world.status()["event_lines"] < 150_000
+    assert 2_400 < rows["users"] < 4_000
+    assert 80_000 < world.status()["event_lines"] < 200_000
 
 
 def test_no_progress_bar_in_captured_output(tmp_path, capsys):
@@ -265,6 +265,62 @@ def test_failed_payments_are_retried_three_days_later(world):
         "select invoice_id from invoices where status = 'uncollectible'",
     )
     assert all(len(by_invoice[i]) == 3 for (i,) in uncollectible)
+
+
+def test_refunds_are_recorded_on_the_payment_and_its_invoice(world):
+    billing, app = world.paths.billing_db, world.paths.app_db
+    refunds = query(
+        billing,
+        "select p.payment_id, p.amount_cents, p.amount_refunded_cents, p.attempted_at,"
+        " p.refunded_at, i.status, i.amount_paid_cents, i.amount_refunded_cents, i.refunded_at,"
+        " i.updated_at, i.subscription_id, i.period_start"
+        " from payments p join invoices i using (invoice_id) where p.status = 'refunded'",
+    )
+    assert refunds
+    ended_by_refund = 0
+    for (
+        _,
+        amount,
+        refunded,
+        attempted,
+        refunded_at,
+        status,
+        paid,
+        invoice_refunded,
+        invoice_refunded_at,
+        updated,
+        sub_id,
+        _,
+    ) in refunds:
+        assert status == "paid" and paid == amount  # the invoice stays paid, like Stripe's
+        assert 0 < refunded <= amount and invoice_refunded == refunded
+        assert invoice_refunded_at == refunded_at and attempted < refunded_at <= updated
+        assert (parse(refunded_at) - parse(attempted)).days <= 14
+        (sub,) = query(
+            app, "select ended_at, canceled_at from subscriptions where subscription_id = ?", sub_id
+        )
+        if sub[0] is not None and sub[0].replace(" ", "T") + "Z" == refunded_at:
+            assert refunded == amount and sub[1] is not None  # a full refund ends access
+            ended_by_refund += 1
+    assert ended_by_refund > 0
+    # nothing refunded elsewhere
+    assert query(
+        billing,
+        "select count(*) from payments where status <> 'refunded'"
+        " and (amount_refunded_cents <> 0 or refunded_at is not null)",
+    ) == [(0,)]
+    assert query(
+        billing,
+        "select count(*) from invoices where invoice_id not in"
+        " (select invoice_id from payments where status = 'refunded')"
+        " and (amount_refunded_cents <> 0 or refunded_at is not null)",
+    ) == [(0,)]
+    # plausible: a few percent of the payments that went through
+    rate = query(
+        billing,
+        "select avg(status = 'refunded') from payments where status in ('succeeded', 'refunded')",
+    )[0][0]
+    assert 0.003 < rate < 0.05
 
 
 def test_event_lifecycle_agrees_with_app_db(world):
