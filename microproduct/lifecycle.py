@@ -9,8 +9,8 @@ Each simulated day :meth:`World.simulate_day` moves time forward in this order:
    attempts the invoice is uncollectible and the subscription ends: involuntary churn);
 4. things users *decide* today, drawn as daily probabilities ("hazards"): start a trial, buy, come
    back (a new subscription), cancel, upgrade or downgrade, get a refund (recorded on the payment
-   and on its invoice; a full refund of the current period also ends the subscription at once),
-   edit the profile, delete the account.
+   and on its invoice; a full refund of the current period also cancels the renewal), edit the
+   profile, delete the account.
 
 State lives in the two SQLite files (plus hidden traits that are hashes of the user id, see
 :mod:`microproduct.traits`), so a later process can :meth:`World.load` it and carry on exactly as
@@ -552,7 +552,7 @@ class World:
             self._refund(payment, invoice, seconds, partial)
             current = sub["current_period_start"] == invoice["period_start"]
             if not partial and sub["status"] == "active" and current:
-                self._end_refunded(sub, seconds, events)
+                self._cancel_refunded(sub, seconds, events)
             del self.recent_payments[payment_id]
             del self.recent_invoices[invoice["invoice_id"]]
 
@@ -604,13 +604,13 @@ class World:
         self._dirty["payments"][payment["payment_id"]] = payment
         self._dirty["invoices"][invoice["invoice_id"]] = invoice
 
-    def _end_refunded(self, sub: dict, seconds: int, events: list[LifecycleEvent]) -> None:
-        """A full refund of the period being served revokes access at once (as the app stores
-        do): the subscription is canceled and ends at the refund."""
+    def _cancel_refunded(self, sub: dict, seconds: int, events: list[LifecycleEvent]) -> None:
+        """A full refund of the period being served comes with a cancellation: the subscription
+        will not renew (access runs to the period end, Stripe's default when a charge is refunded
+        without ending the subscription at once)."""
         if not sub["cancel_at_period_end"]:
             self._set(sub, seconds, cancel_at_period_end=1, canceled_at=seconds)
             events.append(self._event(sub, seconds, "subscription_canceled"))
-        self._end(sub, seconds)
 
     def live_users_mask(self) -> np.ndarray:
         """Boolean per user (index = user_id - 1): has a trialing/active/past-due subscription."""

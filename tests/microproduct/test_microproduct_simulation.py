@@ -277,7 +277,7 @@ def test_refunds_are_recorded_on_the_payment_and_its_invoice(world):
         " from payments p join invoices i using (invoice_id) where p.status = 'refunded'",
     )
     assert refunds
-    ended_by_refund = 0
+    canceled_by_refund = 0
     for (
         _,
         amount,
@@ -290,19 +290,28 @@ def test_refunds_are_recorded_on_the_payment_and_its_invoice(world):
         invoice_refunded_at,
         updated,
         sub_id,
-        _,
+        period_start,
     ) in refunds:
         assert status == "paid" and paid == amount  # the invoice stays paid, like Stripe's
         assert 0 < refunded <= amount and invoice_refunded == refunded
         assert invoice_refunded_at == refunded_at and attempted < refunded_at <= updated
         assert (parse(refunded_at) - parse(attempted)).days <= 14
         (sub,) = query(
-            app, "select ended_at, canceled_at from subscriptions where subscription_id = ?", sub_id
+            app,
+            "select canceled_at, cancel_at_period_end, current_period_start, status"
+            " from subscriptions where subscription_id = ?",
+            sub_id,
         )
         if sub[0] is not None and sub[0].replace(" ", "T") + "Z" == refunded_at:
-            assert refunded == amount and sub[1] is not None  # a full refund ends access
-            ended_by_refund += 1
-    assert ended_by_refund > 0
+            assert refunded == amount and sub[1] == 1  # a full refund cancels the renewal
+            canceled_by_refund += 1
+        elif (
+            refunded == amount
+            and sub[3] == "active"
+            and sub[2] == period_start.replace("T", " ")[:19]
+        ):
+            assert sub[1] == 1  # canceled before the refund: still not renewing
+    assert canceled_by_refund > 0
     # nothing refunded elsewhere
     assert query(
         billing,
