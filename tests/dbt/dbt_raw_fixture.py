@@ -2,7 +2,8 @@
 
 Small enough to reason about by hand, rich enough to exercise every model: a duplicate user
 version, a trial that converts, an upgrade mid-period, a churn and a reactivation, a failed and
-retried payment, and a duplicated event. Faults are injected on top of it with plain SQL.
+retried payment, a partial refund, and a duplicated event. Faults are injected on top of it with
+plain SQL.
 
 The expected figures used by the tests are derived in the docstrings of those tests.
 """
@@ -34,13 +35,15 @@ create table raw.app_subscriptions (
     _load_id varchar, _loaded_at timestamp, _source varchar);
 create table raw.billing_invoices (
     invoice_id varchar, subscription_id bigint, user_id bigint, plan_id varchar, status varchar,
-    currency varchar, amount_due_cents bigint, amount_paid_cents bigint, period_start timestamp,
-    period_end timestamp, issued_at timestamp, paid_at timestamp, updated_at timestamp,
+    currency varchar, amount_due_cents bigint, amount_paid_cents bigint,
+    amount_refunded_cents bigint, period_start timestamp, period_end timestamp,
+    issued_at timestamp, paid_at timestamp, refunded_at timestamp, updated_at timestamp,
     _load_id varchar, _loaded_at timestamp, _source varchar);
 create table raw.billing_payments (
-    payment_id varchar, invoice_id varchar, user_id bigint, amount_cents bigint, currency varchar,
-    status varchar, failure_code varchar, attempted_at timestamp, refunded_at timestamp,
-    updated_at timestamp, _load_id varchar, _loaded_at timestamp, _source varchar);
+    payment_id varchar, invoice_id varchar, user_id bigint, amount_cents bigint,
+    amount_refunded_cents bigint, currency varchar, status varchar, failure_code varchar,
+    attempted_at timestamp, refunded_at timestamp, updated_at timestamp,
+    _load_id varchar, _loaded_at timestamp, _source varchar);
 create table raw.events (
     event_id varchar, event_type varchar, user_id bigint, occurred_at timestamp,
     received_at timestamp, platform varchar, app_version varchar, properties json,
@@ -97,50 +100,58 @@ insert into raw.app_subscriptions values
      '2026-02-25 10:00', '2026-03-25 10:00', false, null, null,
      '2026-02-25 10:00', '2026-02-25 10:00', {L}, 'app.db:subscriptions');
 
+-- in_000000004 (user 1's February basic period, superseded by the Feb 10 upgrade) gets a
+-- goodwill partial refund of half its charge on Feb 12: a second version of the invoice and of its
+-- payment in the log. A partial refund leaves the subscription alone (MRR unchanged).
 insert into raw.billing_invoices values
-    ('in_000000001', 100, 1, 'basic_monthly', 'paid', 'usd', 500, 500,
-     '2026-01-01 08:00', '2026-02-01 08:00', '2026-01-01 08:00', '2026-01-01 08:05',
+    ('in_000000001', 100, 1, 'basic_monthly', 'paid', 'usd', 500, 500, 0,
+     '2026-01-01 08:00', '2026-02-01 08:00', '2026-01-01 08:00', '2026-01-01 08:05', null,
      '2026-01-01 08:05', {L}, '/v1/invoices?page=1'),
-    ('in_000000002', 101, 2, 'pro_annual', 'paid', 'usd', 9600, 9600,
-     '2026-01-02 09:00', '2027-01-02 09:00', '2026-01-02 09:00', '2026-01-02 09:05',
+    ('in_000000002', 101, 2, 'pro_annual', 'paid', 'usd', 9600, 9600, 0,
+     '2026-01-02 09:00', '2027-01-02 09:00', '2026-01-02 09:00', '2026-01-02 09:05', null,
      '2026-01-02 09:05', {L}, '/v1/invoices?page=1'),
-    ('in_000000003', 102, 3, 'basic_monthly', 'paid', 'usd', 500, 500,
-     '2026-01-17 10:00', '2026-02-17 10:00', '2026-01-17 10:00', '2026-01-17 10:05',
+    ('in_000000003', 102, 3, 'basic_monthly', 'paid', 'usd', 500, 500, 0,
+     '2026-01-17 10:00', '2026-02-17 10:00', '2026-01-17 10:00', '2026-01-17 10:05', null,
      '2026-01-17 10:05', {L}, '/v1/invoices?page=1'),
-    ('in_000000004', 100, 1, 'basic_monthly', 'paid', 'usd', 500, 500,
-     '2026-02-01 08:00', '2026-03-01 08:00', '2026-02-01 08:00', '2026-02-01 08:05',
+    ('in_000000004', 100, 1, 'basic_monthly', 'paid', 'usd', 500, 500, 0,
+     '2026-02-01 08:00', '2026-03-01 08:00', '2026-02-01 08:00', '2026-02-01 08:05', null,
      '2026-02-01 08:05', {L}, '/v1/invoices?page=1'),
-    ('in_000000005', 100, 1, 'pro_monthly', 'paid', 'usd', 1000, 1000,
-     '2026-02-10 12:00', '2026-03-10 12:00', '2026-02-10 12:00', '2026-02-10 12:05',
+    ('in_000000004', 100, 1, 'basic_monthly', 'paid', 'usd', 500, 500, 250,
+     '2026-02-01 08:00', '2026-03-01 08:00', '2026-02-01 08:00', '2026-02-01 08:05',
+     '2026-02-12 15:00', '2026-02-12 15:00', {L}, '/v1/invoices?page=2'),
+    ('in_000000005', 100, 1, 'pro_monthly', 'paid', 'usd', 1000, 1000, 0,
+     '2026-02-10 12:00', '2026-03-10 12:00', '2026-02-10 12:00', '2026-02-10 12:05', null,
      '2026-02-10 12:05', {L}, '/v1/invoices?page=1'),
-    ('in_000000006', 102, 3, 'basic_monthly', 'open', 'usd', 500, 0,
-     '2026-02-17 10:00', '2026-03-17 10:00', '2026-02-17 10:00', null,
+    ('in_000000006', 102, 3, 'basic_monthly', 'open', 'usd', 500, 0, 0,
+     '2026-02-17 10:00', '2026-03-17 10:00', '2026-02-17 10:00', null, null,
      '2026-02-17 10:00', {L}, '/v1/invoices?page=2'),
-    ('in_000000006', 102, 3, 'basic_monthly', 'uncollectible', 'usd', 500, 0,
-     '2026-02-17 10:00', '2026-03-17 10:00', '2026-02-17 10:00', null,
+    ('in_000000006', 102, 3, 'basic_monthly', 'uncollectible', 'usd', 500, 0, 0,
+     '2026-02-17 10:00', '2026-03-17 10:00', '2026-02-17 10:00', null, null,
      '2026-02-23 10:00', {L}, '/v1/invoices?page=2'),
-    ('in_000000007', 103, 3, 'basic_monthly', 'paid', 'usd', 500, 500,
-     '2026-02-25 10:00', '2026-03-25 10:00', '2026-02-25 10:00', '2026-02-25 10:05',
+    ('in_000000007', 103, 3, 'basic_monthly', 'paid', 'usd', 500, 500, 0,
+     '2026-02-25 10:00', '2026-03-25 10:00', '2026-02-25 10:00', '2026-02-25 10:05', null,
      '2026-02-25 10:05', {L}, '/v1/invoices?page=2');
 
 insert into raw.billing_payments values
-    ('py_000000001', 'in_000000001', 1, 500, 'usd', 'succeeded', null,
+    ('py_000000001', 'in_000000001', 1, 500, 0, 'usd', 'succeeded', null,
      '2026-01-01 08:05', null, '2026-01-01 08:05', {L}, '/v1/payments?page=1'),
-    ('py_000000002', 'in_000000002', 2, 9600, 'usd', 'succeeded', null,
+    ('py_000000002', 'in_000000002', 2, 9600, 0, 'usd', 'succeeded', null,
      '2026-01-02 09:05', null, '2026-01-02 09:05', {L}, '/v1/payments?page=1'),
-    ('py_000000003', 'in_000000003', 3, 500, 'usd', 'succeeded', null,
+    ('py_000000003', 'in_000000003', 3, 500, 0, 'usd', 'succeeded', null,
      '2026-01-17 10:05', null, '2026-01-17 10:05', {L}, '/v1/payments?page=1'),
-    ('py_000000004', 'in_000000004', 1, 500, 'usd', 'succeeded', null,
+    ('py_000000004', 'in_000000004', 1, 500, 0, 'usd', 'succeeded', null,
      '2026-02-01 08:05', null, '2026-02-01 08:05', {L}, '/v1/payments?page=1'),
-    ('py_000000005', 'in_000000005', 1, 1000, 'usd', 'succeeded', null,
+    ('py_000000004', 'in_000000004', 1, 500, 250, 'usd', 'refunded', null,
+     '2026-02-01 08:05', '2026-02-12 15:00', '2026-02-12 15:00', {L}, '/v1/payments?page=2'),
+    ('py_000000005', 'in_000000005', 1, 1000, 0, 'usd', 'succeeded', null,
      '2026-02-10 12:05', null, '2026-02-10 12:05', {L}, '/v1/payments?page=1'),
-    ('py_000000006', 'in_000000006', 3, 500, 'usd', 'failed', 'card_declined',
+    ('py_000000006', 'in_000000006', 3, 500, 0, 'usd', 'failed', 'card_declined',
      '2026-02-17 10:05', null, '2026-02-17 10:05', {L}, '/v1/payments?page=2'),
-    ('py_000000007', 'in_000000006', 3, 500, 'usd', 'failed', 'card_declined',
+    ('py_000000007', 'in_000000006', 3, 500, 0, 'usd', 'failed', 'card_declined',
      '2026-02-20 10:05', null, '2026-02-20 10:05', {L}, '/v1/payments?page=2'),
-    ('py_000000008', 'in_000000006', 3, 500, 'usd', 'failed', 'expired_card',
+    ('py_000000008', 'in_000000006', 3, 500, 0, 'usd', 'failed', 'expired_card',
      '2026-02-23 10:05', null, '2026-02-23 10:05', {L}, '/v1/payments?page=2'),
-    ('py_000000009', 'in_000000007', 3, 500, 'usd', 'succeeded', null,
+    ('py_000000009', 'in_000000007', 3, 500, 0, 'usd', 'succeeded', null,
      '2026-02-25 10:05', null, '2026-02-25 10:05', {L}, '/v1/payments?page=2');
 
 -- user 1 activates (plant day 0, reminder day 2); user 2 adds a plant only; user 3 completes a

@@ -50,6 +50,22 @@ def test_mrr_matches_hand_derivation(project: Project) -> None:
     assert [str(row[0]) for row in churn_day] == ["2026-02-23"]
 
 
+def test_refund_columns_loaded_before_they_existed_read_as_no_refund(project: Project) -> None:
+    """Raw rows loaded before the refund columns were declared read NULL (docs/contracts.md §2):
+    staging reads no refund on an invoice, and a full refund on a `refunded` payment (every refund
+    was full then)."""
+    project.sql("update raw.billing_invoices set amount_refunded_cents = null")
+    project.sql("update raw.billing_invoices set refunded_at = null")
+    project.sql("update raw.billing_payments set amount_refunded_cents = null")
+    result = project.dbt("build", "--select", "stg_billing__invoices", "stg_billing__payments")
+    assert result.success, project.statuses()
+    assert project.scalar("select sum(amount_refunded) from staging.stg_billing__invoices") == 0
+    assert project.sql(
+        "select payment_id, amount_refunded_cents from staging.stg_billing__payments"
+        " where amount_refunded_cents != 0"
+    ) == [("py_000000004", 500)]
+
+
 def test_activation_dedup_and_activity(project: Project) -> None:
     """User 1 activates (plant day 0, reminder day 2); user 3's reminder came after 7 days.
     Event e02 was delivered twice and counts once. Feb 28: user 4 opened the app (dau 1); in the

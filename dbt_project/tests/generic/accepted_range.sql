@@ -1,6 +1,7 @@
 {#-
     Fails for rows outside [min_value, max_value] (either bound optional; `inclusive` applies to both).
-    Nulls pass: pair it with not_null where a value is required.
+    Nulls pass: pair it with not_null where a value is required. A bound is SQL, so it may be
+    another column of the same row: `{min_value: 0, max_value: amount_paid_cents}`.
 -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
 
