@@ -50,6 +50,38 @@ def test_mrr_matches_hand_derivation(project: Project) -> None:
     assert [str(row[0]) for row in churn_day] == ["2026-02-23"]
 
 
+def test_revenue_matches_hand_derivation(project: Project) -> None:
+    """By hand (dbt_raw_fixture.py): gross = invoices paid 5 (Jan 1) + 96 (Jan 2) + 5 (Jan 17) +
+    5 (Feb 1) + 10 (Feb 10) + 5 (Feb 25) = 126; in_000000004 is refunded 2.50 on Feb 12 (not on
+    Feb 1, its charge day), a day with no payment: net -2.50. Net over all days 123.50. The
+    partial refund leaves MRR alone (test_mrr_matches_hand_derivation)."""
+    totals = project.sql(
+        "select sum(gross_revenue), sum(refunded_revenue), sum(net_revenue) from marts.metrics_daily"
+    )[0]
+    assert totals == (Decimal("126.00"), Decimal("2.50"), Decimal("123.50"))
+    refund_days = project.sql(
+        "select date_day, gross_revenue, refunded_revenue, net_revenue from marts.metrics_daily"
+        " where refunded_revenue != 0"
+    )
+    assert [(str(d), g, r, n) for d, g, r, n in refund_days] == [
+        ("2026-02-12", Decimal("0.00"), Decimal("2.50"), Decimal("-2.50"))
+    ]
+    invoice = project.sql(
+        "select amount_paid, amount_refunded, amount_net, is_refunded, is_fully_refunded,"
+        " refunded_date from marts.fct_invoices where invoice_id = 'in_000000004'"
+    )[0]
+    assert invoice[:5] == (Decimal("5.00"), Decimal("2.50"), Decimal("2.50"), True, False)
+    assert str(invoice[5]) == "2026-02-12"
+    payments = project.sql(
+        "select payment_status, amount_paid, amount_refunded, amount_net from marts.fct_payments"
+        " where payment_id in ('py_000000004', 'py_000000006') order by payment_id"
+    )
+    assert payments == [
+        ("refunded", Decimal("5.00"), Decimal("2.50"), Decimal("2.50")),
+        ("failed", Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
+    ]
+
+
 def test_refund_columns_loaded_before_they_existed_read_as_no_refund(project: Project) -> None:
     """Raw rows loaded before the refund columns were declared read NULL (docs/contracts.md §2):
     staging reads no refund on an invoice, and a full refund on a `refunded` payment (every refund
@@ -90,7 +122,7 @@ def test_staging_keeps_latest_version(project: Project) -> None:
 def test_every_model_states_its_grain_and_every_mart_is_contracted(project: Project) -> None:
     manifest = sproutly_dbt.manifest()
     nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "snapshot")]
-    assert len(nodes) == 23
+    assert len(nodes) == 24
     no_grain = [n["name"] for n in nodes if "grain:" not in n["description"].lower()]
     assert no_grain == []
     marts = [n for n in nodes if n["resource_type"] == "model" and n["fqn"][1] == "marts"]

@@ -23,6 +23,8 @@ final as (
         invoices.currency,
         invoices.amount_due,
         invoices.amount_paid,
+        invoices.amount_refunded,
+        cast(invoices.amount_paid - invoices.amount_refunded as decimal(18, 2)) as amount_net,
         -- MRR is defined once, on the billed period; a void invoice bills none.
         cast(coalesce(subscription_periods.mrr_amount, 0) as decimal(18, 4)) as mrr_amount,
         invoices.period_start_at,
@@ -30,7 +32,13 @@ final as (
         invoices.issued_at,
         cast(invoices.issued_at as date) as issued_date,
         invoices.paid_at,
-        invoices.invoice_status = 'paid' as is_paid
+        cast(invoices.paid_at as date) as paid_date,
+        invoices.refunded_at,
+        cast(invoices.refunded_at as date) as refunded_date,
+        invoices.invoice_status = 'paid' as is_paid,
+        invoices.amount_refunded > 0 as is_refunded,
+        invoices.amount_refunded > 0
+        and invoices.amount_refunded = invoices.amount_paid as is_fully_refunded
     from invoices
     left join subscription_periods on invoices.invoice_id = subscription_periods.invoice_id
 

@@ -11,6 +11,12 @@ mrr as (
 
 ),
 
+revenue as (
+
+    select * from {{ ref('int_revenue_daily') }}
+
+),
+
 active_users as (
 
     select * from {{ ref('fct_active_users_daily') }}
@@ -90,6 +96,9 @@ final as (
         mrr.new_paying_users,
         mrr.churned_users,
         mrr.reactivated_users,
+        revenue.gross_revenue,
+        revenue.refunded_revenue,
+        revenue.net_revenue,
         active_users.dau,
         active_users.wau,
         active_users.mau,
@@ -102,6 +111,7 @@ final as (
             trial_ends.trial_conversions / nullif(trial_ends.trials_ended, 0) as double
         ) as trial_conversion_rate
     from mrr
+    left join revenue on mrr.date_day = revenue.date_day
     left join active_users on mrr.date_day = active_users.date_day
     left join signups on mrr.date_day = signups.date_day
     left join activations on mrr.date_day = activations.date_day
