@@ -1,9 +1,8 @@
 """The calibration metrics of docs/calibration.md, computed from a built warehouse.
 
 Every metric reads the marts (schema ``marts``) except where a mart does not carry what is needed:
-"quiet for 30+ days" reads ``intermediate.int_user_activity_daily`` and the refund amounts read
-``raw.billing_invoices`` (the marts do not select the refund columns yet). ``now`` is the day after
-the last day of ``marts.metrics_daily`` (the simulated clock at build time).
+"quiet for 30+ days" reads ``intermediate.int_user_activity_daily``. ``now`` is the day after the
+last day of ``marts.metrics_daily`` (the simulated clock at build time).
 
 Run it on a built warehouse (``python -m orchestration run`` or ``make run`` first)::
 
@@ -228,29 +227,47 @@ def measure(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
         "count(*) filter (where payment_status = 'refunded') "
         "from marts.fct_payments where payment_status in ('succeeded', 'refunded')"
     ).fetchone()
-    has_refund_columns = _one(
-        con,
-        "select count(*) from information_schema.columns where table_schema = 'raw' "
-        "and table_name = 'billing_invoices' and column_name = 'amount_refunded_cents'",
-    )
-    if has_refund_columns:
-        row = con.execute(
-            """
-            with latest as (
-                select * from raw.billing_invoices
-                qualify row_number() over (partition by invoice_id
-                                           order by updated_at desc, _loaded_at desc) = 1
-            )
-            select sum(amount_paid_cents), sum(amount_refunded_cents),
-                count(*) filter (where amount_refunded_cents > 0),
-                count(*) filter (where amount_refunded_cents > 0
-                                 and amount_refunded_cents < amount_paid_cents)
-            from latest where status = 'paid'
-            """
-        ).fetchone()
-        gross, refunded, n_refunded, n_partial = row
-        m["refunded_share_of_gross"] = refunded / gross
-        m["n_invoices_refunded"], m["n_invoices_partially_refunded"] = n_refunded, n_partial
+    # refund amounts (docs/calibration.md, "Refunds"): per invoice and payment, and by day in
+    # metrics_daily (gross by paid date, refunds by refund date, net = gross - refunds)
+    (
+        m["invoices_gross_revenue"],
+        m["invoices_refunded_revenue"],
+        m["invoices_net_revenue"],
+        m["n_invoices_refunded"],
+        m["n_invoices_partially_refunded"],
+        m["n_invoices_over_refunded"],
+    ) = con.execute(
+        """
+        select sum(amount_paid), sum(amount_refunded), sum(amount_net),
+            count(*) filter (where is_refunded),
+            count(*) filter (where is_refunded and not is_fully_refunded),
+            count(*) filter (where amount_refunded > amount_paid or amount_net < 0)
+        from marts.fct_invoices
+        """
+    ).fetchone()
+    (
+        m["payments_gross_revenue"],
+        m["payments_refunded_revenue"],
+        m["n_payments_over_refunded"],
+    ) = con.execute(
+        "select sum(amount_paid), sum(amount_refunded), "
+        "count(*) filter (where amount_refunded > amount_paid) from marts.fct_payments"
+    ).fetchone()
+    (
+        m["gross_revenue"],
+        m["refunded_revenue"],
+        m["net_revenue"],
+        m["n_days_net_not_gross_minus_refunds"],
+        m["n_days_negative_net_revenue"],
+    ) = con.execute(
+        """
+        select sum(gross_revenue), sum(refunded_revenue), sum(net_revenue),
+            count(*) filter (where net_revenue != gross_revenue - refunded_revenue),
+            count(*) filter (where net_revenue < 0)
+        from marts.metrics_daily
+        """
+    ).fetchone()
+    m["refunded_share_of_gross"] = m["refunded_revenue"] / m["gross_revenue"]
 
     # enough data for every chapter
     counts = con.execute(

@@ -4,9 +4,9 @@ scale (seed 42, scale 1, 120 days), lies in its target range - measured on the m
 Slow (~1-2 min: simulate, ingest through the local billing API, `dbt build`). The metric
 definitions live in ``calibration_metrics.py`` (also a script: run it on any built warehouse).
 
-Refunds: ``refund_rate_payments`` reads only ``fct_payments.payment_status``. The refund *amounts*
-(``amount_refunded_cents``/``refunded_at`` on invoices and payments) reach ``raw`` but no mart yet;
-assertions on net revenue wait for the marts to carry them (docs/calibration.md, "Refunds").
+Refunds: the rate reads ``fct_payments.payment_status``; the amounts read ``fct_invoices``,
+``fct_payments`` and ``metrics_daily`` (gross, refunded and net revenue; docs/calibration.md,
+"Refunds").
 """
 
 from __future__ import annotations
@@ -83,3 +83,23 @@ def test_course_scale_has_every_case_the_chapters_use(course_metrics: dict[str, 
     assert 3_000 <= course_metrics["n_users"] <= 8_000
     # paying users in every month after the first two weeks
     assert course_metrics["n_min_paying_users"] >= 1
+
+
+@pytest.mark.slow
+def test_refund_amounts_from_the_marts(course_metrics: dict[str, float]) -> None:
+    m = course_metrics
+    assert 0.01 <= m["refund_rate_payments"] <= 0.03, report(m)
+    # both kinds of refund occur, and none gives back more than was paid
+    assert m["n_invoices_refunded"] >= 2 and m["n_invoices_partially_refunded"] >= 1
+    assert m["n_invoices_refunded"] > m["n_invoices_partially_refunded"]  # full refunds too
+    assert m["n_invoices_over_refunded"] == 0 and m["n_payments_over_refunded"] == 0
+    assert 0 < m["refunded_share_of_gross"] <= 0.03
+    # net = gross - refunds on every day and in total; the days add up to the invoices and the
+    # payments (the course's days cover every charge and refund: the world starts with the calendar)
+    cent = 0.005
+    assert m["n_days_net_not_gross_minus_refunds"] == 0
+    assert m["net_revenue"] == pytest.approx(m["gross_revenue"] - m["refunded_revenue"], abs=cent)
+    for side in ("invoices", "payments"):
+        assert m[f"{side}_gross_revenue"] == pytest.approx(m["gross_revenue"], abs=cent), side
+        assert m[f"{side}_refunded_revenue"] == pytest.approx(m["refunded_revenue"], abs=cent), side
+    assert m["invoices_net_revenue"] == pytest.approx(m["net_revenue"], abs=cent)
