@@ -6,7 +6,7 @@ serving latency) by running the project's own commands in subprocesses, and retu
 :class:`bench.figures.Figure` rows. :mod:`bench.report` prints them as one table beside the
 issue's targets and writes ``bench/results.md`` + ``bench/results.json``.
 
-    python -m bench                        # everything, scale 1 and scale 51 (~10M events)
+    python -m bench                        # everything, scale 1 and scale 45 (~10M events)
     python -m bench --only dbt --scale 1   # one section at one scale
     python -m bench --quick                # a small smoke run (scale 0.05, one run each)
 

@@ -1,13 +1,13 @@
 """``python -m bench``: measure, print one table, write ``bench/results.md`` + ``results.json``.
 
-    python -m bench                                # every section, scale 1 and 51 (~10M events)
+    python -m bench                                # every section, scale 1 and 45 (~10M events)
     python -m bench --only dbt --scale 1           # one section (comma-separate several)
     python -m bench --quick                        # smoke run: scale 0.05, one run, no clone
     python -m bench --no-make-test                 # skip the (long) make test in a fresh clone
 
 A full run (no ``--only``, no ``--quick``) writes the committed ``bench/results.*``; any other
 run writes into its work folder unless ``--out`` says where. The work folder (generated sources,
-warehouses; ~3 GB at scale 51) is a temporary folder removed at the end unless ``--workdir`` is
+warehouses; ~3 GB at scale 45) is a temporary folder removed at the end unless ``--workdir`` is
 given, in which case it is kept and reused (sources already generated are not generated again,
 except by the ``generate`` section itself). Results of separate invocations combine into one
 table with ``python -m bench.merge`` (see :mod:`bench.merge`).
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scale",
         type=float,
         action="append",
-        help="scales to measure (repeatable; default 1 and 51)",
+        help="scales to measure (repeatable; default 1 and 45)",
     )
     parser.add_argument("--quick", action="store_true", help=f"smoke run at scale {QUICK_SCALE:g}")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure below scale 10")
@@ -121,7 +121,7 @@ def context_info(args: argparse.Namespace, seconds: float) -> dict[str, str]:
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, load average at the end {load}",
         "runs": f"median of {args.repeats} runs below scale 10 ({min(args.heavy_repeats, args.repeats)} "
-        "for dagster and daily, which run whole pipelines), 1 run at scale 51 (~10M events)",
+        "for dagster and daily, which run whole pipelines), 1 run at scale 45 (~10M events)",
         "duration": f"{seconds / 60:.1f} min",
         "caveat": "a shared, noisy 2-core machine: timings are upper bounds; ratios were measured "
         "side by side in one run",

@@ -17,7 +17,7 @@ from typing import Any
 
 #: Scale of the course (the notebooks' default) and of the ~10M-event run.
 COURSE_SCALE = 1.0
-LARGE_SCALE = 51.0
+LARGE_SCALE = 45.0  # ~10M events since the calibration (issue 13): ~224k events per unit of scale
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ def test_plan_orders_setup_then_scales_then_notebooks_and_make_test():
     steps = plan(_parser().parse_args([]))
     assert steps[0] == ("setup", None)
     assert steps[-2:] == [("notebooks", None), ("make_test", None)]
-    assert [s for s in steps if s[1] == 51.0][0] == ("generate", 51.0)
-    assert steps.index(("daily", 1.0)) < steps.index(("generate", 51.0))
+    assert [s for s in steps if s[1] == 45.0][0] == ("generate", 45.0)
+    assert steps.index(("daily", 1.0)) < steps.index(("generate", 45.0))
 
 
 def test_plan_only_and_quick():
@@ -67,7 +67,7 @@ def test_plan_only_and_quick():
 
 def test_runs_per_scale():
     ctx = sections.Context(work=None, repeats=3, heavy_repeats=2)
-    assert (ctx.runs(1.0), ctx.runs(1.0, heavy=True), ctx.runs(51.0)) == (3, 2, 1)
+    assert (ctx.runs(1.0), ctx.runs(1.0, heavy=True), ctx.runs(45.0)) == (3, 2, 1)
 
 
 def test_copy_folder_links_event_files_and_copies_the_rest(tmp_path):

@@ -26,7 +26,7 @@ def test_values_are_formatted_with_their_units():
 def test_rows_put_each_value_beside_its_target_and_verdict():
     cells = report.rows(FIGURES)
     assert cells[0][3:6] == ("41.3 s", "<= 30 s", "miss")
-    assert cells[1][2:6] == ("51", "1.23x", "<= 1.5x", "pass")
+    assert cells[1][2:6] == ("45", "1.23x", "<= 1.5x", "pass")
     assert cells[2][4:6] == ("—", "info")
     assert cells[3][3:6] == ("—", "<= 20 ms", "error")
 
