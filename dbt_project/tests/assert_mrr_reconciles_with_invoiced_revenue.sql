@@ -1,9 +1,11 @@
 {#-
-    Reconciliation: MRR against what billing actually invoiced, over all complete days.
+    Reconciliation: MRR against what billing actually invoiced, over the days the MRR mart
+    covers (every complete day after a full build; the same days on both sides when a partial
+    run has extended the calendar but not rebuilt the mart).
 
     - invoiced revenue: every non-void, collectible invoice spread evenly over the days of its
       period (amount / period days), counting the days inside the window; straight from staging,
-      independent of the MRR models.
+      independent of the MRR models (the mart only says which days to count).
     - MRR-implied revenue: each day earns mrr(d) / days in d's month.
 
     Both sides are gross: refunds change neither. MRR ignores refunds (a refunded period counts
@@ -31,12 +33,6 @@
 
 with
 
-days as (
-
-    select * from {{ ref('int_calendar_days') }}
-
-),
-
 invoices as (
 
     select * from {{ ref('stg_billing__invoices') }}
@@ -58,10 +54,10 @@ invoiced as (
             / {{ days_between('invoices.period_start_at', 'invoices.period_end_at') }}
         ) as revenue
     from invoices
-    inner join days
+    inner join mrr
         on
-            cast(invoices.period_start_at as date) <= days.date_day
-            and days.date_day < cast(invoices.period_end_at as date)
+            cast(invoices.period_start_at as date) <= mrr.date_day
+            and mrr.date_day < cast(invoices.period_end_at as date)
 
 ),
 
