@@ -11,6 +11,7 @@ Refunds: the rate reads ``fct_payments.payment_status``; the amounts read ``fct_
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import duckdb
@@ -39,7 +40,7 @@ def course_metrics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]
             data_dir, seed=COURSE["seed"], scale=COURSE["scale"], progress=False
         )
         simulation.init(days=COURSE["days"])
-        with microproduct.running(token="calibration-token") as api:
+        with microproduct.running(token=secrets.token_urlsafe(16)) as api:
             config = ingestion.IngestionConfig.from_env(
                 billing_api_url=api.url, billing_api_token=api.token, progress=False
             )
