@@ -19,7 +19,7 @@ import pytest
 from calibration_metrics import TARGETS, in_range, measure, report
 
 from sproutly import paths
-from sproutly.dbt import dbt, node_statuses, run_results
+from sproutly.dbt import dbt, node_statuses, run_results, unsuccessful_nodes
 
 microproduct = pytest.importorskip("microproduct")
 ingestion = pytest.importorskip("ingestion")
@@ -47,9 +47,7 @@ def course_metrics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]
             results = ingestion.load("all", config=config)
         assert {r.status for r in results} <= {"success", "noop"}, results
         result = dbt("build")
-        bad = {
-            k: v for k, v in node_statuses(run_results()).items() if v not in ("success", "pass")
-        }
+        bad = unsuccessful_nodes(node_statuses(run_results()))
         assert result.success and not bad, bad
         with duckdb.connect(str(paths.warehouse_path()), read_only=True) as con:
             return measure(con)
