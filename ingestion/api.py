@@ -232,6 +232,7 @@ def _write_extract(dest, schema, attempt, now, lines, dedupe_since) -> Written:
         loc_expr="_loc",
         passthrough=("_src", "_loc"),
         dedupe_since=dedupe_since,
+        cursor_cap=now,
     )
     con.unregister("_ingestion_extract")  # on success; a failed transaction closes it anyway
     return written

@@ -81,6 +81,8 @@ def write_lines(
     expr_params: dict[str, Any] | None = None,
     passthrough: tuple[str, ...] = (),
     dedupe_since: datetime | None | bool = False,
+    reason_column: str | None = None,
+    cursor_cap: datetime | None = None,
 ) -> Written:
     """Type ``lines_sql`` (yielding ``_n, _line`` + ``passthrough``) and write it.
 
@@ -89,11 +91,28 @@ def write_lines(
     their parameters go in ``expr_params``. ``dedupe_since``: False = no dedupe (event files: the
     manifest already guarantees a file is read once); None = compare against all of raw; a
     datetime = only raw rows with ``cursor_column >= dedupe_since`` can match (what a lookback
-    window can re-read).
+    window can re-read). ``reason_column``: a column of ``lines_sql`` with a reason found before
+    typing (the line is rejected with it). ``cursor_cap``: the load's "now"; a row whose cursor
+    column is later is rejected, so it never moves the cursor (it is offered again next time,
+    and skipped while it is already in quarantine).
     """
     con = dest.parsing_connection()
     columns = ensure_raw_table(dest, schema)
-    stage_typed(con, lines_sql, params, columns, passthrough=passthrough, table=TYPED)
+    if reason_column is not None:
+        passthrough = (*passthrough, reason_column)
+    cap = None
+    if cursor_cap is not None and schema.cursor_column:
+        cap = (schema.cursor_column, cursor_cap)
+    stage_typed(
+        con,
+        lines_sql,
+        params,
+        columns,
+        passthrough=passthrough,
+        table=TYPED,
+        reason_column=reason_column,
+        cursor_cap=cap,
+    )
     raw_columns = set(dest.columns(RAW_SCHEMA, schema.table))
     added = new_keys(con, raw_columns, table=TYPED)
     if added:

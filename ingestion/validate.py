@@ -20,6 +20,7 @@ Casting rules (explicit, never "whatever a sniffer guessed"):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -29,6 +30,8 @@ from ingestion.schemas import Column, validate_identifier
 OFFSET_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z"]
 UTC_Z_FORMATS = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"]
 UTC_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+#: in the reason of a row whose cursor timestamp is after the load's "now" (reconcile finds it)
+FUTURE_REASON = "is later than now"
 
 
 def _sql_list(items: list[str]) -> str:
@@ -76,6 +79,8 @@ def stage_typed(
     *,
     passthrough: Sequence[str] = (),
     table: str = "_ingestion_typed",
+    reason_column: str | None = None,
+    cursor_cap: tuple[str, datetime] | None = None,
 ) -> None:
     """Create temp table ``table`` from ``lines_sql`` (a query yielding ``_n`` and ``_line``).
 
@@ -87,6 +92,11 @@ def stage_typed(
     Internal names start with ``_``: data keys never do (they are refused), so a source column
     called ``line`` or ``reason`` cannot collide with them.
     ``lines_sql`` is SQL written by this package; data reaches it only through ``params``.
+    ``reason_column``: a column of ``lines_sql`` with a reason found before typing (e.g. invalid
+    UTF-8); a row with one is rejected with it. ``cursor_cap``: ``(column, now)``: a row whose
+    ``column`` is after ``now`` is rejected (a timestamp from the future must not move a cursor).
+    A declared scalar column holding a JSON object or array is a type mismatch (rejected), not
+    its JSON text.
     """
     validate_identifier(table)
     known = [validate_identifier(c.name) for c in columns]
@@ -99,12 +109,33 @@ def stage_typed(
         raw = f"_v[{i + 1}]"
         if c.required:
             checks.append(f"CASE WHEN {raw} IS NULL THEN 'missing required key {c.name}' END")
-        if c.type != "VARCHAR":
+        if c.type == "VARCHAR":
+            # only a value starting with { or [ can be an object or array: parse again just those
+            checks.append(
+                f"CASE WHEN left({raw}, 1) IN ('{{', '[') THEN "
+                f"CASE WHEN json_type(_line, '{paths[i]}') IN ('OBJECT', 'ARRAY') THEN "
+                f"'{c.name}: type mismatch: a JSON ' || lower(json_type(_line, '{paths[i]}')) "
+                f"|| ' where a string is declared' END END"
+            )
+        else:
             checks.append(
                 f'CASE WHEN {raw} IS NOT NULL AND "{c.name}" IS NULL THEN '
                 f"'{c.name}: ' || left({raw}, 60) || ' is not a valid {c.type}' END"
             )
+    if cursor_cap is not None:
+        name, now = cursor_cap
+        cap = now.strftime("%Y-%m-%d %H:%M:%S")
+        checks.append(
+            f"CASE WHEN \"{validate_identifier(name)}\" > TIMESTAMP '{cap}' THEN "
+            f"'{name}: ' || strftime(\"{name}\", '%Y-%m-%d %H:%M:%S') || "
+            f"' {FUTURE_REASON} ({cap}); not loaded before then' END"
+        )
     reasons = ", ".join(checks) if checks else "NULL"
+    pre = (
+        f"WHEN {validate_identifier(reason_column)} IS NOT NULL THEN {reason_column} "
+        if reason_column
+        else ""
+    )
     through = "".join(f"{validate_identifier(p)}, " for p in passthrough)
     sql = f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
@@ -127,7 +158,7 @@ def stage_typed(
         ),
         judged AS (
             SELECT *,
-                CASE WHEN _line IS NULL THEN 'empty line'
+                CASE {pre}WHEN _line IS NULL THEN 'empty line'
                      WHEN NOT _is_json THEN
                         CASE WHEN trim(_line) = '' THEN 'empty line' ELSE 'invalid JSON' END
                      WHEN left(ltrim(_line), 1) <> '{{' THEN 'not a JSON object'

@@ -5,9 +5,18 @@
   and a late file in an old date folder is simply "a file not in the manifest yet": it loads once
   (row 7). A file whose content changed under a known path is not reloaded silently: the load warns
   and names it (files are immutable by contract; use a backfill of that date to replace it).
-- **Line numbers**: each line is read as one text value (``read_csv`` with a delimiter and quote
-  that never occur in JSONL) numbered in file order, so ``_source`` is ``path:line`` and a rejected
-  line is quarantined with its exact ``file:line`` (rows 1 and 2).
+- **Lines**: a file's bytes are split on ``\n`` only (:func:`read_lines`), so nothing in one
+  line can fail the load or shift the numbering: invalid UTF-8, a bare carriage return, a control
+  or NUL byte, a very long line, CRLF/LF mixed. Each line is numbered in file order, so
+  ``_source`` is ``path:line``, and a line that does not fit is quarantined with its exact
+  ``file:line`` and a reason (rows 1 and 2). A UTF-8 byte-order mark at the start of a file is
+  dropped; a last line without a newline is a line.
+- **Listing**: a partition folder is ``date=YYYY-MM-DD`` (a real date) and holds regular
+  ``*.jsonl`` files. Anything else under ``events/`` (another name, a folder or link named like a
+  file, a name that is not UTF-8, a folder whose date is not a date) is *not loaded and reported*
+  (:func:`scan`): in the load's message and status, and in :mod:`ingestion.reconcile`. Hidden
+  names (``.events-000.jsonl.tmp``) are files still being written (writers rename them into
+  place) and are not part of a delivery.
 - **Partitions**: the drop-date folder ``date=YYYY-MM-DD`` is the partition. A backfill deletes a
   partition's rows (raw, quarantine, manifest) and reloads its files in one transaction, so it can
   run any number of times (row 25).
@@ -17,31 +26,28 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from ingestion.destination import Destination
 from ingestion.schemas import EVENTS, META_SCHEMA, RAW_SCHEMA
 from ingestion.staging import Written, write_lines
 
-# Read each line as a single VARCHAR: \x01 never occurs unescaped in JSON, quoting is off.
-# Several files are read in one statement (planning a statement costs more than typing a small
-# file); ``row_number() OVER ()`` numbers lines in read order, and each file's offset (known
-# from counting its newlines while hashing it) turns that into the line number inside the file.
-READ_SQL = (
-    "CREATE OR REPLACE TEMP TABLE _ingestion_lines AS "
-    "SELECT row_number() OVER () AS _g, line AS _line, filename AS _file FROM read_csv($paths, "
-    "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = false, "
-    "auto_detect = false, filename = true)"
-)
+# Lines are split in Python/Arrow (:func:`read_lines`) and handed to DuckDB as an Arrow table;
+# each file's ``_prefix`` (``events/date=.../name.jsonl:``) turns the line number into ``_source``.
 LINES_SQL = (
-    "SELECT l._g - f._offset AS _n, l._line, f._prefix || (l._g - f._offset) AS _src "
-    "FROM _ingestion_lines l JOIN _ingestion_files f ON l._file = f._file"
+    "SELECT l._n, l._line, l._bad, f._prefix || l._n AS _src "
+    "FROM _ingestion_lines l JOIN _ingestion_files f ON l._fid = f._fid"
 )
+BOM = b"\xef\xbb\xbf"
+PARTITION_FOLDER = re.compile(r"date=\d{4}-\d{2}-\d{2}")
 BATCH_BYTES = 256 << 20  # files per statement: up to ~256 MB of JSONL
 
 
@@ -61,22 +67,137 @@ def partition_prefix(day: date) -> str:
     return f"events/date={day.isoformat()}/"
 
 
-def list_files(landing_dir: Path, partitions: Iterable[date] | None = None) -> list[EventFile]:
-    """Event files in (partition, name) order; only the given partitions if any."""
+@dataclass(frozen=True)
+class Unrecognised:
+    """Something under ``events/`` the loader does not load, and why (never skipped silently)."""
+
+    relative: str  # relative to the landing dir, non-UTF-8 bytes shown as \xNN
+    reason: str
+    path: Path
+
+
+@dataclass
+class Listing:
+    files: list[EventFile] = field(default_factory=list)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+
+
+def _shown(path: Path, landing_dir: Path) -> str:
+    """A relative path that can always be printed and stored (non-UTF-8 bytes as \\xNN)."""
+    raw = os.fsencode(path.relative_to(landing_dir).as_posix())
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # surrogate-escaped bytes of a name that is not UTF-8
+        return False
+    return True
+
+
+def scan(landing_dir: Path, partitions: Iterable[date] | None = None) -> Listing:
+    """Event files in (partition, name) order, and what is there but not loadable.
+
+    With ``partitions``, only those partition folders are looked at (plus anything at the top
+    of ``events/`` that is not a partition folder: it could hold any day).
+    """
     root = events_root(landing_dir)
     wanted = {d.isoformat() for d in partitions} if partitions is not None else None
-    files = []
-    for folder in sorted(root.glob("date=*")):
-        day_text = folder.name.removeprefix("date=")
-        if wanted is not None and day_text not in wanted:
+    out = Listing()
+    if not root.is_dir():
+        return out
+
+    def odd(path: Path, reason: str) -> None:
+        out.unrecognised.append(Unrecognised(_shown(path, landing_dir), reason, path))
+
+    for folder in sorted(root.iterdir()):
+        if folder.name.startswith("."):
+            continue  # a folder being written (renamed into place when complete)
+        day = None
+        if PARTITION_FOLDER.fullmatch(folder.name):
+            try:
+                day = date.fromisoformat(folder.name.removeprefix("date="))
+            except ValueError:
+                odd(folder, "not a partition folder: its date is not a date")
+                continue
+        if day is None or folder.is_symlink() or not folder.is_dir():
+            odd(folder, "not a partition folder (a folder named date=YYYY-MM-DD)")
             continue
+        if wanted is not None and day.isoformat() not in wanted:
+            continue
+        for path in sorted(folder.iterdir()):
+            name = path.name
+            if name.startswith("."):
+                continue  # a file being written (renamed into place when complete)
+            if not _utf8_name(name):
+                odd(path, "file name is not valid UTF-8")
+            elif not name.endswith(".jsonl"):
+                odd(path, "not a *.jsonl file")
+            elif path.is_symlink() or not path.is_file():
+                odd(path, "not a regular file")
+            else:
+                out.files.append(EventFile(path, path.relative_to(landing_dir).as_posix(), day))
+    return out
+
+
+def list_files(landing_dir: Path, partitions: Iterable[date] | None = None) -> list[EventFile]:
+    """Event files in (partition, name) order; only the given partitions if any."""
+    return scan(landing_dir, partitions).files
+
+
+def unrecognised_lines(entry: Unrecognised) -> int:
+    """Lines delivered in something the loader does not load (all files under a folder)."""
+    path = entry.path
+    if path.is_symlink() or path.is_file():
+        return sha256_and_lines(path)[1] if path.is_file() else 0
+    return sum(
+        sha256_and_lines(p)[1]
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    )
+
+
+def read_lines(path: Path) -> tuple[pa.Array, pa.Array]:
+    """A file's lines (split on ``\\n`` only, without it) as text, and a reason per line (NULL
+    when fine).
+
+    Never fails on the bytes of a line. The split is vectorised (numpy finds the newlines, Arrow
+    checks UTF-8 over the whole file at once); only a file with invalid UTF-8 is decoded line by
+    line in Python, where each bad line gets ``invalid UTF-8 at byte N`` and its text with the bad
+    bytes shown as ``\\xNN``.
+    """
+    data = path.read_bytes()
+    buf = np.frombuffer(data, np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    ends = newlines
+    if len(buf) and buf[-1] != 10:
+        ends = np.append(newlines, len(buf))  # a last line without a newline is a line
+    starts = np.concatenate(([0], newlines + 1))[: len(ends)]
+    keep = np.ones(len(buf), bool)
+    keep[newlines] = False
+    if data.startswith(BOM):  # a byte-order mark is not part of line 1
+        starts[0] = len(BOM)
+        keep[: len(BOM)] = False
+    offsets = np.concatenate(([0], np.cumsum(ends - starts))).astype(np.int64)
+    lines = pa.Array.from_buffers(
+        pa.large_string(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(buf[keep])]
+    )
+    try:
+        lines.validate(full=True)  # UTF-8 of every line
+        return lines, pa.nulls(len(lines), pa.string())
+    except pa.ArrowInvalid:
+        pass
+    texts, reasons = [], []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        raw = buf[start:end].tobytes()
         try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            continue  # not a partition folder
-        for path in sorted(folder.glob("*.jsonl")):
-            files.append(EventFile(path, path.relative_to(landing_dir).as_posix(), day))
-    return files
+            texts.append(raw.decode("utf-8"))
+            reasons.append(None)
+        except UnicodeDecodeError as exc:
+            texts.append(raw.decode("utf-8", "backslashreplace"))
+            reasons.append(f"invalid UTF-8 at byte {exc.start + 1} of the line")
+    return pa.array(texts, pa.large_string()), pa.array(reasons, pa.string())
 
 
 def sha256_and_lines(path: Path) -> tuple[str, int]:
@@ -187,22 +308,34 @@ def _load_batch(dest: Destination, batch: list[_Todo], *, load_id: str, now) -> 
     readable = [t for t in batch if t.size]
     written = Written()
     if readable:
-        offsets, total = [], 0
-        for item in readable:
-            offsets.append(total)
-            total += item.lines
-        files = pa.table(
+        fids, numbers, texts, reasons = [], [], [], []
+        for fid, item in enumerate(readable):
+            text, reason = read_lines(item.file.path)
+            if len(text) != item.lines:
+                raise RuntimeError(
+                    f"{item.file.relative} changed while it was being loaded ({item.lines} lines "
+                    f"when hashed, {len(text)} when read); nothing loaded, run the load again."
+                )
+            fids.append(pa.array(np.full(len(text), fid, np.int32)))
+            numbers.append(pa.array(np.arange(1, len(text) + 1, dtype=np.int64)))
+            texts.append(text)
+            reasons.append(reason)
+        lines = pa.table(
             {
-                "_fid": pa.array(range(len(readable)), pa.int64()),
-                "_file": [str(t.file.path) for t in readable],
-                "_prefix": [f"{t.file.relative}:" for t in readable],
-                "_offset": pa.array(offsets, pa.int64()),
-                "_lines": pa.array([t.lines for t in readable], pa.int64()),
+                "_fid": pa.concat_arrays(fids),
+                "_n": pa.concat_arrays(numbers),
+                "_line": pa.concat_arrays(texts),
+                "_bad": pa.concat_arrays(reasons),
             }
         )
-        con.execute(READ_SQL, {"paths": [str(t.file.path) for t in readable]})
+        files = pa.table(
+            {
+                "_fid": pa.array(range(len(readable)), pa.int32()),
+                "_prefix": [f"{t.file.relative}:" for t in readable],
+            }
+        )
+        con.register("_ingestion_lines", lines)
         con.register("_ingestion_files", files)
-        _check_numbering(con)
         written = write_lines(
             dest,
             EVENTS,
@@ -213,11 +346,12 @@ def _load_batch(dest: Destination, batch: list[_Todo], *, load_id: str, now) -> 
             src_expr="t._src",
             loc_expr="t._src",
             passthrough=("_src",),
+            reason_column="_bad",
         )
         # Tidy up on success only: after an error the transaction is aborted and rolls back
         # (and the connection closes), which discards these anyway.
         con.unregister("_ingestion_files")
-        con.execute("DROP TABLE IF EXISTS _ingestion_lines")
+        con.unregister("_ingestion_lines")
     dest.append(
         META_SCHEMA,
         "file_manifest",
@@ -231,23 +365,3 @@ def _load_batch(dest: Destination, batch: list[_Todo], *, load_id: str, now) -> 
         ),
     )
     return written
-
-
-def _check_numbering(con) -> None:
-    """Every file's rows must be exactly lines 1..N, in one contiguous run of the read order.
-
-    This is what makes ``file:line`` in quarantine trustworthy; if a reader ever splits a line
-    differently from our newline count (e.g. a lone carriage return), fail loudly instead.
-    """
-    bad = con.execute(
-        "SELECT f._file, f._lines, count(l._g), min(l._g) - f._offset, max(l._g) - f._offset "
-        "FROM _ingestion_files f LEFT JOIN _ingestion_lines l ON l._file = f._file "
-        "GROUP BY f._file, f._lines, f._offset HAVING count(l._g) <> f._lines OR min(l._g) - f._offset <> 1 "
-        "OR max(l._g) - f._offset <> f._lines"
-    ).fetchall()
-    if bad:
-        path, expected, got, first, last = bad[0]
-        raise RuntimeError(
-            f"Line numbering mismatch in {path}: {expected} newline-separated lines, but the "
-            f"reader returned {got} rows (lines {first}..{last}). Refusing to load it."
-        )
