@@ -1,5 +1,6 @@
-"""Command line: ``python -m ingestion load {app,billing,events,all} [--full-refresh] [--date D]``,
-``python -m ingestion backfill events --start D --end D``, ``python -m ingestion status``.
+"""Command line: ``python -m ingestion load {app,billing,events,all} [--full-refresh] [--date D]
+[--force]``, ``python -m ingestion backfill events --start D --end D [--force]``,
+``python -m ingestion status``.
 
 Prints one line per entity (offered / loaded / quarantined, status). Exit code 1 when a load
 failed, 2 for a set-up problem (missing variable, locked warehouse).
@@ -28,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     p_load.add_argument("--full-refresh", action="store_true", help="replace the tables' contents")
     p_load.add_argument("--date", type=date.fromisoformat, help="events: one drop-date partition")
     p_load.add_argument(
+        "--force",
+        action="store_true",
+        help="events full refresh: also replace partitions whose folder is gone (with nothing)",
+    )
+    p_load.add_argument(
         "--start-simulated-api",
         action="store_true",
         help=f"when {URL_ENV} is unset, serve the simulated billing API for this run",
@@ -36,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     p_back.add_argument("source", choices=["events"])
     p_back.add_argument("--start", type=date.fromisoformat, required=True)
     p_back.add_argument("--end", type=date.fromisoformat, required=True)
+    p_back.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace a partition whose folder is gone (its rows are deleted)",
+    )
     sub.add_parser("status", help="the latest load of every entity")
     return parser
 
@@ -53,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             print("no loads yet" if frame.empty else frame.to_string(index=False))
             return 0
         if args.command == "backfill":
-            results = backfill_events(args.start, args.end, raise_on_failure=False)
+            results = backfill_events(
+                args.start, args.end, raise_on_failure=False, force=args.force
+            )
             _print(results)
             return 1 if any(r.status == "failed" for r in results) else 0
         with ExitStack() as stack:
@@ -74,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 full_refresh=args.full_refresh,
                 partition_date=args.date,
                 raise_on_failure=False,
+                force=args.force,
             )
         _print(results)
         return 1 if any(r.status == "failed" for r in results) else 0

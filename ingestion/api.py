@@ -308,33 +308,48 @@ def _billing_body(schema: EntitySchema, config: IngestionConfig, now: datetime, 
 
 
 def _events_body(
-    config: IngestionConfig, now: datetime, partitions: list[date] | None, replace: bool
+    config: IngestionConfig,
+    now: datetime,
+    partitions: list[date] | None,
+    replace: bool,
+    force: bool = False,
 ) -> Body:
-    """Load event files; ``replace``: delete the partitions' rows first (backfill/full refresh)."""
+    """Load event files; ``replace``: delete the partitions' rows first (backfill/full refresh).
+
+    A partition that was loaded but whose folder is gone (or empty) is never replaced with
+    nothing unless ``force``: its rows are kept and the load warns (fault catalogue row 30).
+    Anything under ``events/`` the listing does not load is reported (row 27).
+    """
 
     def body(dest: Destination, attempt: Attempt) -> Outcome:
-        files = events.list_files(config.landing_dir, partitions)
+        listing = events.scan(config.landing_dir, partitions)
+        files = listing.files
         deleted = 0
+        kept: list[date] = []
         if replace:
             from ingestion.staging import ensure_raw_table
 
             ensure_raw_table(dest, EVENTS)
-            days = partitions if partitions is not None else sorted({f.partition for f in files})
-            if not files:
+            present = {f.partition for f in files}
+            loaded = events.loaded_partitions(dest)
+            if partitions is None and not files and loaded and not force:
                 (existing,) = dest.query(f"SELECT count(*) FROM {RAW_SCHEMA}.{EVENTS.table}")[0]  # noqa: S608 - identifiers validated, values bound
-                if partitions is None and existing:
-                    return Outcome(
-                        Written(),
-                        attempt.cursor_before,
-                        f"refused: no event files; {existing} existing row(s) kept",
-                        status="warn",
-                    )
-            if partitions is None:
+                return Outcome(
+                    Written(),
+                    attempt.cursor_before,
+                    f"refused: no event files; {existing} existing row(s) kept "
+                    "(force to replace them with nothing)",
+                    status="warn",
+                )
+            wanted = sorted(loaded | present) if partitions is None else list(partitions)
+            gone = [d for d in wanted if d in loaded and d not in present]
+            kept = [] if force else gone
+            if partitions is None and not kept:
                 deleted = dest.delete_where(RAW_SCHEMA, EVENTS.table, None)
                 dest.delete_where(META_SCHEMA, "quarantine", "source", equals="events")
                 dest.delete_where(META_SCHEMA, "file_manifest", None)
             else:
-                deleted = events.delete_partitions(dest, days)
+                deleted = events.delete_partitions(dest, [d for d in wanted if d not in kept])
         loaded = events.load_files(
             dest, files, load_id=attempt.load_id, now=now, progress=_show_progress(config)
         )
@@ -342,11 +357,26 @@ def _events_body(
         if replace:
             parts.append(f"replaced {deleted} row(s)")
         status = None
+        if kept:
+            status = "warn"
+            parts.append(
+                "refused to replace partition(s) whose folder is gone or empty with nothing, "
+                f"their rows kept: {', '.join(d.isoformat() for d in kept[:5])} "
+                "(force to replace them)"
+            )
         if loaded.changed:
             status = "warn"
             parts.append(
                 "file(s) changed since they were loaded (not reloaded; backfill their date to "
                 "replace them): " + ", ".join(loaded.changed[:5])
+            )
+        if listing.unrecognised:
+            status = "warn"
+            odd = listing.unrecognised
+            parts.append(
+                f"{len(odd)} path(s) under events/ not loaded (unrecognised): "
+                + "; ".join(f"{u.relative} ({u.reason})" for u in odd[:5])
+                + (f"; and {len(odd) - 5} more" if len(odd) > 5 else "")
             )
         last = loaded.last_partition.isoformat() if loaded.last_partition else None
         cursor_after = max(filter(None, [attempt.cursor_before, last]), default=None)
@@ -376,11 +406,13 @@ def load(
     full_refresh: bool = False,
     partition_date: date | None = None,
     raise_on_failure: bool = True,
+    force: bool = False,
 ) -> list[LoadResult]:
     """Load one source (or ``"all"``); one :class:`LoadResult` per entity.
 
     ``full_refresh`` replaces each table's contents (refusing an empty extract);
-    ``partition_date`` restricts an events load to one drop-date folder. Failed loads are recorded
+    ``partition_date`` restricts an events load to one drop-date folder. An events full refresh
+    keeps the rows of a partition whose folder is gone unless ``force``. Failed loads are recorded
     in ``meta.loads``; then :class:`LoadFailed` is raised (unless ``raise_on_failure=False``)
     after every requested entity was attempted.
     """
@@ -405,18 +437,24 @@ def load(
             results.append(_run(dest, schema, strategy, config, now, body))
     if source in ("events", "all"):
         partitions = [partition_date] if partition_date else None
-        body = _events_body(config, now, partitions, replace=full_refresh)
+        body = _events_body(config, now, partitions, replace=full_refresh, force=force)
         results.append(_run(dest, EVENTS, strategy, config, now, body))
     return _raise_on_failure(results, raise_on_failure)
 
 
 def backfill_events(
-    start: date, end: date, *, config: IngestionConfig | None = None, raise_on_failure: bool = True
+    start: date,
+    end: date,
+    *,
+    config: IngestionConfig | None = None,
+    raise_on_failure: bool = True,
+    force: bool = False,
 ) -> list[LoadResult]:
     """Reload the drop-date partitions ``start..end`` (inclusive), one load per partition.
 
     Each partition is delete+insert in its own transaction: a bad partition fails alone, and
-    running the same backfill again leaves the same rows (no duplicates).
+    running the same backfill again leaves the same rows (no duplicates). A loaded partition
+    whose folder is gone keeps its rows (the load warns) unless ``force``.
     """
     if end < start:
         raise ValueError(f"backfill end {end} is before start {start}")
@@ -426,7 +464,7 @@ def backfill_events(
     results = []
     day = start
     while day <= end:
-        body = _events_body(config, now, [day], replace=True)
+        body = _events_body(config, now, [day], replace=True, force=force)
         results.append(_run(dest, EVENTS, "backfill", config, now, body))
         day += timedelta(days=1)
     return _raise_on_failure(results, raise_on_failure)

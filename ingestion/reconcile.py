@@ -12,7 +12,11 @@ itself, so they also catch what happens to raw later (a hand edit, a bad backfil
   before "now") is in raw (a log: distinct keys are counted) or in quarantine.
 
 Each returns a small table with a ``lost`` column (``delivered - raw - quarantined``) that is 0
-when nothing was lost. Dagster runs them as the raw assets' ``nothing_lost`` asset check
+when nothing was lost. Delivered data the loader does not recognise (a file or folder under
+``events/`` that the listing does not load, :func:`ingestion.sources.events.scan`) is never
+left out: the events tables get one extra row per such path (``partition`` is the path), all its
+lines counted as lost, and at least 1, so the ``nothing_lost`` check fails and names it;
+:func:`unloaded_files` lists them with the reason. Dagster runs them as the raw assets' ``nothing_lost`` asset check
 (``orchestration/defs/ingest.py``); chapter 06's drills show them after an incident. Reads only:
 the warehouse is opened read-only and closed again.
 
@@ -32,7 +36,14 @@ from typing import TYPE_CHECKING
 from ingestion.config import IngestionConfig
 from ingestion.destination import DuckDBDestination, qualified
 from ingestion.schemas import BILLING_ENTITIES, EVENTS, META_SCHEMA, RAW_SCHEMA, quote_identifier
-from ingestion.sources.events import list_files, partition_prefix, sha256_and_lines
+from ingestion.sources.events import (
+    list_files,
+    partition_prefix,
+    scan,
+    sha256_and_lines,
+    unrecognised_lines,
+)
+from ingestion.validate import FUTURE_REASON
 from sproutly import paths
 
 if TYPE_CHECKING:
@@ -84,9 +95,14 @@ def partitions_reconciliation(
 
     config = _config(config)
     rows = []
+    wanted = []
+    for day in days:
+        try:
+            wanted.append(day if isinstance(day, date) else date.fromisoformat(day))
+        except ValueError:
+            continue  # not a date: reported below as an unrecognised folder
     with _warehouse(config) as dest:
-        for day in days:
-            day = day if isinstance(day, date) else date.fromisoformat(day)
+        for day in wanted:
             prefix = [partition_prefix(day)]
             delivered = _lines(config, [day])
             raw_rows = _count(dest, RAW_SCHEMA, EVENTS.table, "starts_with(_source, ?)", prefix)
@@ -102,7 +118,29 @@ def partitions_reconciliation(
                     "lost": delivered - raw_rows - quarantined,
                 }
             )
+    for path, lines in _unloaded(config, wanted):
+        row = {"lines_delivered": lines, "raw_rows": 0, "quarantined": 0, "lost": max(lines, 1)}
+        rows.append({"partition": path, **row})
     return pd.DataFrame(rows, columns=["partition", *EVENTS_COLUMNS])
+
+
+def _unloaded(config: IngestionConfig, days: Iterable[date] | None) -> list[tuple[str, int]]:
+    """(path, lines) of what is under ``events/`` (in these partitions) but not loadable."""
+    return [
+        (u.relative, unrecognised_lines(u)) for u in scan(config.landing_dir, days).unrecognised
+    ]
+
+
+def unloaded_files(config: IngestionConfig | None = None) -> pd.DataFrame:
+    """Every path under ``events/`` the loader does not load: ``path``, ``reason``, ``lines``."""
+    import pandas as pd
+
+    config = _config(config)
+    rows = [
+        {"path": u.relative, "reason": u.reason, "lines": unrecognised_lines(u)}
+        for u in scan(config.landing_dir).unrecognised
+    ]
+    return pd.DataFrame(rows, columns=["path", "reason", "lines"])
 
 
 def events_reconciliation(day: str | date, config: IngestionConfig | None = None) -> pd.DataFrame:
@@ -117,14 +155,15 @@ def all_events_reconciliation(config: IngestionConfig | None = None) -> pd.DataF
 
     config = _config(config)
     delivered = _lines(config)
+    unloaded = _unloaded(config, None)
     with _warehouse(config) as dest:
         raw_rows = _count(dest, RAW_SCHEMA, EVENTS.table)
         quarantined = _count(dest, META_SCHEMA, "quarantine", "entity = ?", [EVENTS.entity])
     row = {
-        "lines_delivered": delivered,
+        "lines_delivered": delivered + sum(lines for _, lines in unloaded),
         "raw_rows": raw_rows,
         "quarantined": quarantined,
-        "lost": delivered - raw_rows - quarantined,
+        "lost": delivered - raw_rows - quarantined + sum(max(n, 1) for _, n in unloaded),
     }
     return pd.DataFrame([row], columns=EVENTS_COLUMNS)
 
@@ -161,12 +200,13 @@ def billing_reconciliation(
         for schema in BILLING_ENTITIES:
             keys = ", ".join(quote_identifier(column) for column in schema.key)
             raw_keys = _count(dest, RAW_SCHEMA, schema.table, counted=f"distinct {keys}")
+            # a row updated after "now" is neither in source_rows nor counted here
             quarantined = _count(
                 dest,
                 META_SCHEMA,
                 "quarantine",
-                "source = ? and entity = ?",
-                [schema.source, schema.entity],
+                "source = ? and entity = ? and not contains(reason, ?)",
+                [schema.source, schema.entity, FUTURE_REASON],
             )
             delivered = source_rows[schema.entity]
             rows.append(

@@ -219,6 +219,15 @@ def manifest(dest: Destination) -> dict[str, str]:
     return dict(dest.query(f"SELECT path, sha256 FROM {META_SCHEMA}.file_manifest"))  # noqa: S608 - identifiers validated, values bound
 
 
+def loaded_partitions(dest: Destination) -> set[date]:
+    """Partitions with at least one file in the manifest (loaded, with rows or quarantine)."""
+    rows = dest.query(
+        f"SELECT DISTINCT regexp_extract(path, '^events/date=([0-9-]{{10}})/', 1) "  # noqa: S608 - identifiers validated, values bound
+        f"FROM {META_SCHEMA}.file_manifest"
+    )
+    return {date.fromisoformat(d) for (d,) in rows if d}
+
+
 def delete_partitions(dest: Destination, days: Iterable[date]) -> int:
     """Remove every trace of these partitions (raw rows, quarantine, manifest); rows deleted."""
     deleted = 0
