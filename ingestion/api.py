@@ -282,6 +282,9 @@ def _billing_body(schema: EntitySchema, config: IngestionConfig, now: datetime, 
         backoff_max=config.backoff_max,
         retry_after_cap=config.retry_after_cap,
         sleep=config.sleep,
+        max_pages=config.max_pages,
+        load_deadline=config.load_deadline,
+        body_deadline=config.body_deadline,
     )
 
     def body(dest: Destination, attempt: Attempt) -> Outcome:

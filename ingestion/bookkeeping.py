@@ -1,7 +1,7 @@
 """The ``meta`` schema: what was loaded, when, from where, and what was rejected.
 
 - ``meta.loads``: one row per load attempt, with the cursor before/after and the row counts.
-  The cursor of the next incremental load is the ``cursor_after`` of the last committed load.
+  The cursor of the next incremental load is the ``cursor_after`` of the latest committed load.
 - ``meta.quarantine``: every rejected row with its location (``file:line`` or request) and reason.
 - ``meta.file_manifest``: every event file loaded, with its content hash (sha256).
 - ``meta.schema_changes``: every column added to a raw table because the source grew one.
@@ -40,11 +40,15 @@ def next_load_id(dest: Destination, schema: EntitySchema, now: datetime) -> str:
 
 
 def last_cursor(dest: Destination, schema: EntitySchema) -> str | None:
-    """``cursor_after`` of the latest committed (non-failed) load of this entity."""
+    """``cursor_after`` of the latest committed (non-failed) load of this entity.
+
+    The latest load's, not the largest ever: a full refresh recomputes the cursor from what it
+    loaded, so it can lower a cursor that a bad value once pushed too far (fault catalogue row
+    28). Latest = the order :func:`ingestion.api.status` uses (``started_at``, then ``load_id``).
+    """
     rows = dest.query(
         "select cursor_after from meta.loads where source = ? and entity = ? "
-        "and status <> 'failed' and cursor_after is not null "
-        "order by cursor_after desc limit 1",
+        "and status <> 'failed' order by started_at desc, load_id desc limit 1",
         [schema.source, schema.entity],
     )
     return rows[0][0] if rows else None

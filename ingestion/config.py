@@ -55,6 +55,9 @@ class IngestionConfig:
     backoff_max: float = 30.0
     retry_after_cap: float = 60.0
     page_size: int = 500
+    max_pages: int = 10_000  # billing: pages per load
+    load_deadline: float = 1800.0  # billing: seconds for all pages of one load
+    body_deadline: float = 120.0  # billing: seconds to receive one response body
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     duckdb_settings: Mapping[str, str] = field(default_factory=dict)
     progress: bool | None = None  # None: a progress bar only when stderr is a terminal

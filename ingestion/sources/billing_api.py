@@ -9,10 +9,18 @@
   a clear message, no retry (row 15). The token's value never appears in a message.
 - All pages are fetched first and written in one transaction: a failure on page 3 leaves raw and
   the cursor as they were (row 14). A ``next_cursor`` seen before is a pagination loop: fail.
+- Every load is bounded (fault catalogue row 29): at most ``max_pages`` pages, a total
+  ``load_deadline``, and a ``body_deadline`` per response body (a server trickling bytes is cut
+  off; ``read_timeout`` only bounds the wait for each chunk). ``has_more`` must be JSON ``true`` or
+  ``false`` (the string ``"false"`` is not false). A redirect, a non-JSON body or an unexpected
+  status fails with a message naming the endpoint path, the page and the HTTP status, never the
+  token or the full URL.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,8 +49,8 @@ class BillingAPIError(RuntimeError):
 class TransientStatus(Exception):
     """A retryable HTTP status (429/5xx); carries ``Retry-After`` when the server sent one."""
 
-    def __init__(self, status: int, path: str, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {status} from GET {path}")
+    def __init__(self, status: int, where: str, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status} from {where}")
         self.status = status
         self.retry_after = retry_after
 
@@ -58,6 +66,10 @@ class RetrySettings:
     backoff_max: float = 30.0
     retry_after_cap: float = 60.0
     sleep: Callable[[float], None] = field(default=lambda seconds: None)
+    max_pages: int = 10_000  # per load
+    load_deadline: float = 1800.0  # seconds for all pages of one load, retries included
+    body_deadline: float = 120.0  # seconds to receive one response body
+    clock: Callable[[], float] = field(default=time.monotonic)  # injectable for tests
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -82,23 +94,65 @@ def _wait(settings: RetrySettings) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def _read_body(response: httpx.Response, where: str, settings: RetrySettings) -> bytes:
+    """The body, or ``httpx.ReadTimeout`` (retried) when it takes longer than ``body_deadline``."""
+    started = settings.clock()
+    chunks = []
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        if settings.clock() - started > settings.body_deadline:
+            raise httpx.ReadTimeout(
+                f"{where}: the body took longer than body_deadline={settings.body_deadline:g} s "
+                "(a server trickling bytes); cut off"
+            )
+    return b"".join(chunks)
+
+
 def get_page(
-    client: httpx.Client, path: str, params: dict[str, str | int], settings: RetrySettings
+    client: httpx.Client,
+    path: str,
+    params: dict[str, str | int],
+    settings: RetrySettings,
+    page: int = 1,
+    deadline: float | None = None,
 ) -> dict:
-    """GET one page with bounded retries; return its JSON body."""
+    """GET one page with bounded retries; return its JSON body.
+
+    Messages name ``GET <path> page <n>`` and the HTTP status; never the base URL (it may carry
+    credentials) or the token. ``deadline``: a ``settings.clock()`` time after which no new
+    attempt starts.
+    """
+    where = f"GET {path} page {page}"
 
     def attempt() -> dict:
-        response = client.get(path, params=params)
-        if response.status_code in RETRYABLE_STATUS:
-            raise TransientStatus(response.status_code, path, _retry_after(response))
-        if response.status_code >= 400:
-            hint = HINTS.get(response.status_code, "a client error: not retried")
+        if deadline is not None and settings.clock() > deadline:
             raise BillingAPIError(
-                f"HTTP {response.status_code} from GET {path}: {hint}. Not retried."
+                f"{where}: load_deadline={settings.load_deadline:g} s passed; stopping without "
+                "writing anything."
             )
-        body = response.json()
+        with client.stream("GET", path, params=params) as response:
+            status = response.status_code
+            if status in RETRYABLE_STATUS:
+                raise TransientStatus(status, where, _retry_after(response))
+            if status >= 400:
+                hint = HINTS.get(status, "a client error: not retried")
+                raise BillingAPIError(f"HTTP {status} from {where}: {hint}. Not retried.")
+            if status != 200:
+                raise BillingAPIError(
+                    f"HTTP {status} from {where}: expected 200 with a JSON page (redirects are "
+                    "not followed: check BILLING_API_URL). Not retried."
+                )
+            content_type = response.headers.get("content-type", "")
+            raw = _read_body(response, where, settings)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise BillingAPIError(
+                f"HTTP {status} from {where}: the body is not JSON ({len(raw)} bytes, "
+                f"content-type {content_type[:40]!r}). Not retried."
+            ) from None
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise BillingAPIError(f"GET {path} returned an unexpected body (no 'data' list)")
+            raise BillingAPIError(f"HTTP {status} from {where}: unexpected body (no 'data' list)")
         return body
 
     retrying = Retrying(
@@ -114,9 +168,18 @@ def get_page(
         return retrying(attempt)
     except (TransientStatus, httpx.TimeoutException, httpx.TransportError) as exc:
         raise BillingAPIError(
-            f"GET {path} failed after {settings.max_attempts} attempts "
-            f"(last error: {type(exc).__name__}: {exc})"
-        ) from exc
+            f"{where} failed after {settings.max_attempts} attempts "
+            f"(last error: {type(exc).__name__}: {_without_url(exc)})"
+        ) from None
+
+
+def _without_url(exc: Exception) -> str:
+    """An httpx error's text without the request URL (its query or host may carry secrets)."""
+    text = str(exc)
+    request = getattr(exc, "_request", None)
+    if request is not None:
+        text = text.replace(str(request.url), "<url>")
+    return text
 
 
 def fetch_all(
@@ -129,8 +192,7 @@ def fetch_all(
     on_page: Callable[[int, int], None] | None = None,
 ) -> pa.Table:
     """Every page of ``path`` as numbered JSON lines (``_n, _line, _src, _loc``), nothing written yet."""
-    import json
-
+    deadline = settings.clock() + settings.load_deadline
     lines: list[str] = []
     srcs: list[str] = []
     locs: list[str] = []
@@ -144,15 +206,26 @@ def fetch_all(
             params["updated_since"] = updated_since
         if cursor:
             params["cursor"] = cursor
-        body = get_page(client, path, params, settings)
+        body = get_page(client, path, params, settings, page=page, deadline=deadline)
         for item_number, item in enumerate(body["data"], start=1):
             lines.append(json.dumps(item, sort_keys=True))
             srcs.append(f"GET {path} page {page}")
             locs.append(f"GET {path} page {page} item {item_number}")
         if on_page:
             on_page(page, len(body["data"]))
-        if not body.get("has_more"):
+        has_more = body.get("has_more")
+        if has_more is not True and has_more is not False:
+            raise BillingAPIError(
+                f"GET {path} page {page}: has_more is {json.dumps(has_more)[:20]}, not true or "
+                "false; stopping without writing anything."
+            )
+        if not has_more:
             break
+        if page >= settings.max_pages:
+            raise BillingAPIError(
+                f"GET {path} page {page}: still has_more after max_pages={settings.max_pages} "
+                "pages; stopping without writing anything."
+            )
         next_cursor = body.get("next_cursor")
         if not next_cursor:
             raise BillingAPIError(f"GET {path} page {page}: has_more is true but no next_cursor")
