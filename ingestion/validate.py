@@ -160,7 +160,7 @@ def stage_typed(
             SELECT *,
                 CASE {pre}WHEN _line IS NULL THEN 'empty line'
                      WHEN NOT _is_json THEN
-                        CASE WHEN trim(_line) = '' THEN 'empty line' ELSE 'invalid JSON' END
+                        CASE WHEN trim(_line, ' \t\r') = '' THEN 'empty line' ELSE 'invalid JSON' END
                      WHEN left(ltrim(_line), 1) <> '{{' THEN 'not a JSON object'
                      ELSE nullif(concat_ws('; ', {reasons}), '') END AS _reason
             FROM typed
