@@ -44,11 +44,13 @@ def last_cursor(dest: Destination, schema: EntitySchema) -> str | None:
 
     The latest load's, not the largest ever: a full refresh recomputes the cursor from what it
     loaded, so it can lower a cursor that a bad value once pushed too far (fault catalogue row
-    28). Latest = the order :func:`ingestion.api.status` uses (``started_at``, then ``load_id``).
+    28). Latest = last written (``meta.loads`` is append-only, so DuckDB's ``rowid`` is the
+    order of writing), not the largest ``started_at``: a load run with a wrong clock must not
+    stay "latest" for ever either.
     """
     rows = dest.query(
         "select cursor_after from meta.loads where source = ? and entity = ? "
-        "and status <> 'failed' order by started_at desc, load_id desc limit 1",
+        "and status <> 'failed' order by rowid desc limit 1",
         [schema.source, schema.entity],
     )
     return rows[0][0] if rows else None
