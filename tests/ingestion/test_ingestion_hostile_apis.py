@@ -74,7 +74,7 @@ def test_full_refresh_resets_a_cursor_that_went_too_far(app_db, config):
     assert (later.status, later.rows_loaded) == ("success", 1)  # not a noop
 
 
-def test_billing_invoice_from_the_future_is_quarantined_and_reconciles(store, config):
+def test_billing_invoice_from_the_future_is_quarantined_and_reconciles(store, config):  # noqa: F811
     import sqlite3
 
     con = sqlite3.connect(store)

@@ -16,13 +16,9 @@ from pathlib import Path
 import pytest
 from ingestion_fixtures import event, offered_equals_stored, query, snapshot, write_events
 
-from ingestion import backfill_events, load
+from ingestion import backfill_events, load, reconcile
 from ingestion.__main__ import main
-from ingestion.reconcile import (
-    all_events_reconciliation,
-    partitions_reconciliation,
-    unloaded_files,
-)
+from ingestion.reconcile import all_events_reconciliation, partitions_reconciliation
 
 DAY = date(2026, 4, 30)
 D1, D2, D3 = date(2026, 4, 28), date(2026, 4, 29), date(2026, 4, 30)
@@ -168,7 +164,7 @@ def test_unrecognised_files_and_folders_are_reported(data_dir, config, capsys):
     out = capsys.readouterr().out
     assert "not loaded (unrecognised)" in out and "events/README.txt" in out
 
-    table = unloaded_files(cfg)
+    table = reconcile.unloaded_files(cfg)
     assert sorted(table["path"]) == sorted(expected)
     # the Dagster nothing_lost check reads this: the odd paths are rows that lose lines
     check = partitions_reconciliation([DAY.isoformat(), "2026-13-45"], cfg)
