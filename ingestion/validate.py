@@ -147,19 +147,14 @@ def stage_typed(
         extracted AS (
             SELECT _n, {through} _line, _is_json,
                 CASE WHEN _is_json THEN json_extract_string(_line, {_sql_list(paths)}) END AS _v,
-                CASE WHEN _is_json THEN json_keys(_line) END AS _keys
+                CASE WHEN _is_json THEN NOT list_has_all({_sql_list(known)}, json_keys(_line))
+                END AS _has_extra_keys
             FROM checked
         ),
-        keyed AS (
-            SELECT * EXCLUDE (_keys),
-                NOT list_has_all({_sql_list(known)}, _keys) AS _has_extra_keys,
-                length(list_distinct(_keys)) < length(_keys) AS _has_duplicate_keys
-            FROM extracted
-        ),
         typed AS (
-            SELECT _n, {through} _line, _is_json, _v, _has_extra_keys, _has_duplicate_keys,
+            SELECT _n, {through} _line, _is_json, _v, _has_extra_keys,
             {typed}
-            FROM keyed
+            FROM extracted
         ),
         judged AS (
             SELECT *,
@@ -167,11 +162,10 @@ def stage_typed(
                      WHEN NOT _is_json THEN
                         CASE WHEN trim(_line, ' \t\r') = '' THEN 'empty line' ELSE 'invalid JSON' END
                      WHEN left(ltrim(_line), 1) <> '{{' THEN 'not a JSON object'
-                     WHEN _has_duplicate_keys THEN 'duplicate key in the JSON object (ambiguous)'
                      ELSE nullif(concat_ws('; ', {reasons}), '') END AS _reason
             FROM typed
         )
-        SELECT * EXCLUDE (_is_json, _v, _line, _has_duplicate_keys),
+        SELECT * EXCLUDE (_is_json, _v, _line),
             CASE WHEN _reason IS NOT NULL OR _has_extra_keys THEN _line END AS _line
         FROM judged
     """  # noqa: S608 - identifiers validated, values bound

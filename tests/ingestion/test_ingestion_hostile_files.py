@@ -284,15 +284,3 @@ def test_many_tiny_files_in_one_load(data_dir, config):
     result = load_twice(cfg)
     assert (result.rows_loaded, result.rows_quarantined) == (1500, 0)
     assert "1500 file(s) loaded" in result.message
-
-
-def test_a_key_twice_in_one_object_is_ambiguous_and_quarantined(data_dir, config):
-    # DuckDB's JSON functions read the first value, Python's json the last, Snowflake refuses it
-    twice = line(50)[:-1] + b', "event_type": "purchase"}'
-    write_with_bad_line(data_dir, twice)
-    cfg = config()
-    result = load_twice(cfg)
-    assert (result.rows_loaded, result.rows_quarantined) == (40, 1)
-    assert quarantine(cfg) == [
-        (f"events/date={DAY}/a.jsonl:11", "duplicate key in the JSON object (ambiguous)")
-    ]
