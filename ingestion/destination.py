@@ -119,6 +119,9 @@ class DuckDBDestination:
             con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise _lock_error(self.path, exc) from exc
+        # DuckDB draws a progress bar on stdout for any query over 2 s: never in a load's output
+        # (notebook cells and logs must not depend on how busy the machine is)
+        con.execute("SET enable_progress_bar = false")
         for name, value in self.settings.items():
             # SET takes no bound parameters: names are validated, values are quoted literals.
             literal = "'" + str(value).replace("'", "''") + "'"
