@@ -120,8 +120,12 @@ class DuckDBDestination:
         except duckdb.IOException as exc:
             raise _lock_error(self.path, exc) from exc
         # DuckDB draws a progress bar on stdout for any query over 2 s: never in a load's output
-        # (notebook cells and logs must not depend on how busy the machine is)
-        con.execute("SET enable_progress_bar = false")
+        # (logs must not depend on how busy the machine is). Inside Jupyter without ipywidgets
+        # DuckDB refuses to change the setting at all (and draws no bar there): nothing to do.
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.InvalidInputException:
+            pass
         for name, value in self.settings.items():
             # SET takes no bound parameters: names are validated, values are quoted literals.
             literal = "'" + str(value).replace("'", "''") + "'"
