@@ -29,3 +29,20 @@
 {% macro duckdb__months_between(start, end) -%}
     cast(date_diff('month', cast({{ start }} as date), cast({{ end }} as date)) as integer)
 {%- endmacro %}
+
+{#-
+    A JSON document in the engine's semi-structured type: JSON on DuckDB, VARIANT on Snowflake
+    (which has no JSON type; `cast(x as json)` does not parse there). The raw column already holds
+    JSON on both (ingestion declares `json`, the Snowflake copy a VARIANT), so this only names it.
+-#}
+{% macro as_json(expression) -%}
+    {{ return(adapter.dispatch('as_json', 'sproutly')(expression)) }}
+{%- endmacro %}
+
+{% macro default__as_json(expression) -%}
+    cast({{ expression }} as json)
+{%- endmacro %}
+
+{% macro snowflake__as_json(expression) -%}
+    cast({{ expression }} as variant)
+{%- endmacro %}

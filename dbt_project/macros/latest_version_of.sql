@@ -5,6 +5,9 @@
     the result never depends on the order rows were read. `relation` is a CTE or relation with
     those three columns (a staging model's `renamed` CTE).
 
+    `nulls last` is explicit: DuckDB sorts NULLs last under `desc`, Snowflake first, so without it
+    a NULL `updated_at` would win on one engine only. Staging also tests `updated_at` not_null.
+
         deduplicated as (
 
             {{ latest_version_of('renamed', key='plan_id') }}
@@ -15,6 +18,9 @@
     select * from {{ relation }}
     qualify row_number() over (
         partition by {{ key }}
-        order by updated_at desc, _loaded_at desc, _source desc
+        order by
+            updated_at desc nulls last,
+            _loaded_at desc nulls last,
+            _source desc nulls last
     ) = 1
 {%- endmacro %}

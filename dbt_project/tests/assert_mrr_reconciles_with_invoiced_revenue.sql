@@ -66,7 +66,7 @@ mrr_implied as (
     select
         sum(
             mrr.mrr / {{ days_between("date_trunc('month', mrr.date_day)",
-                "date_trunc('month', mrr.date_day) + interval 1 month") }}
+                dbt.dateadd('month', 1, "date_trunc('month', mrr.date_day)")) }}
         ) as revenue
     from mrr
 

@@ -6,6 +6,6 @@
 
 select {{ column_name }}
 from {{ model }}
-where {{ column_name }} > {{ sproutly_now() }} + interval ({{ tolerance_hours }}) hour
+where {{ column_name }} > {{ dbt.dateadd('hour', tolerance_hours, sproutly_now()) }}
 
 {% endtest %}

@@ -43,7 +43,7 @@ latest_invoice_per_day as (
     select * from covered_days
     qualify row_number() over (
         partition by subscription_id, date_day
-        order by issued_at desc, invoice_id desc
+        order by issued_at desc nulls last, invoice_id desc nulls last
     ) = 1
 
 ),

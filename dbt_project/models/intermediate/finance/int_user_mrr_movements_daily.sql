@@ -35,7 +35,7 @@ compared as (
     select
         coalesce(today.user_id, yesterday.user_id) as user_id,
         coalesce(
-            today.date_day, cast(yesterday.date_day + interval 1 day as date)
+            today.date_day, cast({{ dbt.dateadd('day', 1, 'yesterday.date_day') }} as date)
         ) as date_day,
         cast(coalesce(yesterday.mrr, 0) as decimal(18, 4)) as previous_mrr,
         cast(coalesce(today.mrr, 0) as decimal(18, 4)) as mrr
@@ -43,7 +43,7 @@ compared as (
     full outer join user_days as yesterday
         on
             today.user_id = yesterday.user_id
-            and today.date_day = cast(yesterday.date_day + interval 1 day as date)
+            and today.date_day = cast({{ dbt.dateadd('day', 1, 'yesterday.date_day') }} as date)
 
 ),
 

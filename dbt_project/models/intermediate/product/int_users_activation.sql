@@ -16,11 +16,11 @@ first_actions as (
 
     select
         events.user_id,
-        min(events.occurred_at) filter (
-            where events.event_type = 'plant_added'
+        min(
+            case when events.event_type = 'plant_added' then events.occurred_at end
         ) as first_plant_added_at,
-        min(events.occurred_at) filter (
-            where events.event_type = 'reminder_completed'
+        min(
+            case when events.event_type = 'reminder_completed' then events.occurred_at end
         ) as first_reminder_completed_at
     from events
     inner join users on events.user_id = users.user_id
@@ -28,7 +28,7 @@ first_actions as (
         events.event_type in ('plant_added', 'reminder_completed')
         and events.occurred_at >= users.signed_up_at
         and events.occurred_at
-        < users.signed_up_at + interval ({{ var('activation_window_days') }}) day
+        < {{ dbt.dateadd('day', var('activation_window_days'), 'users.signed_up_at') }}
     group by events.user_id
 
 ),
@@ -54,7 +54,7 @@ activation as (
                     first_actions.first_reminder_completed_at
                 )
         end as activated_at,
-        users.signed_up_at + interval ({{ var('activation_window_days') }}) day
+        {{ dbt.dateadd('day', var('activation_window_days'), 'users.signed_up_at') }}
         <= {{ sproutly_now() }} as is_activation_window_complete
     from users
     left join first_actions on users.user_id = first_actions.user_id

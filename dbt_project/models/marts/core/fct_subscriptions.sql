@@ -16,8 +16,8 @@ mrr_summary as (
 
     select
         subscription_id,
-        min(date_day) filter (where mrr_amount > 0) as first_paying_date,
-        max(date_day) filter (where mrr_amount > 0) as last_paying_date,
+        min(case when mrr_amount > 0 then date_day end) as first_paying_date,
+        max(case when mrr_amount > 0 then date_day end) as last_paying_date,
         max(mrr_amount) as peak_mrr_amount,
         max(date_day) as last_covered_date
     from subscription_days

@@ -23,15 +23,17 @@ movements_by_day as (
     select
         date_day,
         sum(mrr) as mrr,
-        sum(movement_amount) filter (where movement_type = 'new') as new_mrr,
-        sum(movement_amount) filter (where movement_type = 'expansion') as expansion_mrr,
-        sum(movement_amount) filter (where movement_type = 'contraction') as contraction_mrr,
-        sum(movement_amount) filter (where movement_type = 'churn') as churned_mrr,
-        sum(movement_amount) filter (where movement_type = 'reactivation') as reactivation_mrr,
-        count(*) filter (where mrr > 0) as paying_users,
-        count(*) filter (where movement_type = 'new') as new_paying_users,
-        count(*) filter (where movement_type = 'churn') as churned_users,
-        count(*) filter (where movement_type = 'reactivation') as reactivated_users
+        sum(case when movement_type = 'new' then movement_amount end) as new_mrr,
+        sum(case when movement_type = 'expansion' then movement_amount end) as expansion_mrr,
+        sum(case when movement_type = 'contraction' then movement_amount end) as contraction_mrr,
+        sum(case when movement_type = 'churn' then movement_amount end) as churned_mrr,
+        sum(
+            case when movement_type = 'reactivation' then movement_amount end
+        ) as reactivation_mrr,
+        count_if(mrr > 0) as paying_users,
+        count_if(movement_type = 'new') as new_paying_users,
+        count_if(movement_type = 'churn') as churned_users,
+        count_if(movement_type = 'reactivation') as reactivated_users
     from movements
     group by date_day
 
@@ -41,7 +43,7 @@ subscriptions_by_day as (
 
     select
         date_day,
-        count(*) filter (where mrr_amount > 0) as active_subscriptions
+        count_if(mrr_amount > 0) as active_subscriptions
     from subscription_days
     group by date_day
 

@@ -72,7 +72,7 @@ trial_ends as (
     select
         cast(trial_ended_at as date) as date_day,
         count(*) as trials_ended,
-        count(*) filter (where is_trial_converted) as trial_conversions
+        count_if(is_trial_converted) as trial_conversions
     from subscriptions
     where has_trial and trial_ended_at < {{ sproutly_now() }}
     group by cast(trial_ended_at as date)
@@ -107,9 +107,8 @@ final as (
         cast(coalesce(trial_starts.trial_starts, 0) as bigint) as trial_starts,
         cast(coalesce(trial_ends.trials_ended, 0) as bigint) as trials_ended,
         cast(coalesce(trial_ends.trial_conversions, 0) as bigint) as trial_conversions,
-        cast(
-            trial_ends.trial_conversions / nullif(trial_ends.trials_ended, 0) as double
-        ) as trial_conversion_rate
+        cast(trial_ends.trial_conversions as double)
+        / cast(nullif(trial_ends.trials_ended, 0) as double) as trial_conversion_rate
     from mrr
     left join revenue on mrr.date_day = revenue.date_day
     left join active_users on mrr.date_day = active_users.date_day

@@ -63,8 +63,8 @@ steps_by_day as (
 
     select
         date_day,
-        sum(step) filter (where measure = 'wau') as wau_step,
-        sum(step) filter (where measure = 'mau') as mau_step
+        sum(case when measure = 'wau' then step end) as wau_step,
+        sum(case when measure = 'mau' then step end) as mau_step
     from steps
     group by date_day
 

@@ -83,9 +83,8 @@ final as (
         cast(cohort_months.months_since_signup as integer) as months_since_signup,
         cast(cohort_months.cohort_users as bigint) as cohort_users,
         cast(coalesce(retained.retained_users, 0) as bigint) as retained_users,
-        cast(
-            coalesce(retained.retained_users, 0) / cohort_months.cohort_users as double
-        ) as retention_rate
+        cast(coalesce(retained.retained_users, 0) as double)
+        / cast(cohort_months.cohort_users as double) as retention_rate
     from cohort_months
     left join retained
         on

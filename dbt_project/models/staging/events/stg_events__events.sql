@@ -21,7 +21,7 @@ renamed as (
         cast(received_at as timestamp) as received_at,
         cast(platform as varchar) as platform,
         cast(app_version as varchar) as app_version,
-        cast(properties as json) as properties,
+        {{ as_json('properties') }} as properties,
         cast(_load_id as varchar) as _load_id,
         cast(_loaded_at as timestamp) as _loaded_at,
         cast(_source as varchar) as _source
