@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench browser clean
+.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ run: setup ## generate the sources (if missing), run the whole pipeline on DuckD
 
 test: setup browser lint unit nbval ## set up, lint, run every test (what CI runs)
 
-lint: setup lint-sql defs ## ruff, sqlfluff, exercises in sync, Dagster definitions load
+lint: setup lint-sql portability defs ## ruff, sqlfluff, the Snowflake portability gate, exercises in sync, Dagster definitions load
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) python tools/make_exercises.py --check
@@ -39,6 +39,10 @@ lint: setup lint-sql defs ## ruff, sqlfluff, exercises in sync, Dagster definiti
 lint-sql: setup ## sqlfluff (dbt templater, duckdb dialect) over the dbt project
 	@tmp=$$(mktemp -d) && mkdir -p $$tmp/warehouse && cd dbt_project && \
 	  SPROUTLY_DATA_DIR=$$tmp DBT_TARGET_PATH=$$tmp/target $(RUN) sqlfluff lint models tests snapshots --processes 1; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
+
+portability: setup ## the gate: compile for Snowflake (emulated connection), parse every model and test as Snowflake SQL
+	@tmp=$$(mktemp -d) && SPROUTLY_DATA_DIR=$$tmp $(RUN) python -m cutover portability; \
 	  rc=$$?; rm -rf $$tmp; exit $$rc
 
 defs: setup ## the Dagster definitions load and validate (dagster definitions validate)
