@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
-from cutover import run
+from cutover import portability, run
 from cutover.__main__ import main
+from cutover.portability import GateResult, Problem
 from sproutly import paths
 
 
@@ -19,17 +21,40 @@ def no_snowflake(monkeypatch):
         monkeypatch.delenv(name)
 
 
-def test_check_skips_without_an_account(no_snowflake, capsys):
+@pytest.fixture
+def gate(monkeypatch):
+    """The portability gate replaced by a stub (the real one runs in `make lint`): records its
+    calls and reports the problems a test puts in ``gate.problems``."""
+    stub = SimpleNamespace(calls=0, problems=[])
+
+    def fake_gate(timeout: float = 600) -> GateResult:
+        stub.calls += 1
+        return GateResult(statements=1, problems=list(stub.problems))
+
+    monkeypatch.setattr(portability, "gate", fake_gate)
+    return stub
+
+
+def test_check_runs_the_gate_then_names_every_missing_variable(no_snowflake, gate, capsys):
     assert main(["check"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith(
-        "skipped: SNOWFLAKE_ACCOUNT not set (set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER"
+    out = capsys.readouterr().out.splitlines()
+    assert gate.calls == 1 and out[0].startswith("portability gate: 1 compiled statements")
+    assert out[-1].startswith(
+        "skipped: missing SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY_PATH "
+        "(names only;"
     )
+
+
+def test_check_stops_when_the_gate_fails(no_snowflake, gate, capsys):
+    gate.problems = [Problem(3, 9, "unparsable: 'x'", path="compiled/m.sql")]
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "compiled/m.sql:3:9: unparsable: 'x'" in out and "skipped" not in out
 
 
 def test_check_skips_from_the_command_line(no_snowflake):
     result = subprocess.run(  # noqa: S603 - our own module
-        [sys.executable, "-m", "cutover", "check"],
+        [sys.executable, "-m", "cutover", "check", "--no-gate"],
         capture_output=True,
         text=True,
         cwd=str(paths.REPO_ROOT),
@@ -37,14 +62,16 @@ def test_check_skips_from_the_command_line(no_snowflake):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "skipped: SNOWFLAKE_ACCOUNT not set" in result.stdout
+    assert "skipped: missing SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER" in result.stdout
 
 
 def test_a_partial_configuration_names_what_is_missing(no_snowflake, monkeypatch, capsys):
     monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "xy12345")
     assert run.missing_real_settings() == ["SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY_PATH"]
-    assert main(["check"]) == 0
-    assert capsys.readouterr().out.startswith("skipped: SNOWFLAKE_USER not set")
+    assert main(["check", "--no-gate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("skipped: missing SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY_PATH (")
+    assert "xy12345" not in out  # names only, never a value
     with pytest.raises(RuntimeError, match="SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY_PATH"):
         run.real_connect_args()
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from cutover import run
-from cutover.parity import NULL, canonical, compare, fingerprint
+from cutover.parity import NULL, canonical, compare, declared_decimals, fingerprint, mart_decimals
 from ingestion.snowflake import ident, snowflake_type
 
 
@@ -82,3 +82,48 @@ def test_a_hanging_dbt_is_stopped_and_the_running_model_named(tmp_path):
         "marts.fct_mrr_daily" in message
         and "dim_plans" not in message.split("Still running")[1].split("Last")[0]
     )
+
+
+def _rates(values: list) -> dict[str, pa.Table]:
+    return {"fct_retention_cohorts": pa.table({"cohort": [1, 2, 3], "retention_rate": values})}
+
+
+# What each mart's contract declares (mart_decimals reads it from the manifest).
+DECLARED = {"fct_retention_cohorts": {"cohort": 0, "retention_rate": 6}}
+
+
+def test_division_on_snowflake_and_duckdb_is_equal_at_the_declared_precision():
+    duckdb_side = _rates([1 / 3, 1 / 128, 0.5])  # DuckDB: integer / integer is a double
+    snowflake_side = _rates(  # Snowflake: NUMBER with 6 decimals, rounded half away from zero
+        [decimal.Decimal("0.333333"), decimal.Decimal("0.007813"), decimal.Decimal("0.500000")]
+    )
+    assert compare(duckdb_side, snowflake_side, DECLARED).loc[0, "equal"]
+
+
+def test_a_real_difference_counts_at_the_declared_precision():
+    duckdb_side = _rates([1 / 3, 1 / 128, 0.5])
+    snowflake_side = _rates(
+        [decimal.Decimal("0.333334"), decimal.Decimal("0.007813"), decimal.Decimal("0.500000")]
+    )
+    assert not compare(duckdb_side, snowflake_side, DECLARED).loc[0, "equal"]
+    money = {"m": pa.table({"mrr": [decimal.Decimal("12.3400")]})}
+    changed = {"m": pa.table({"mrr": [decimal.Decimal("12.3401")]})}
+    assert not compare(money, changed, {"m": {"mrr": 4}}).loc[0, "equal"]
+
+
+def test_declared_types_give_the_decimal_places():
+    assert declared_decimals("decimal(18,4)") == 4
+    assert declared_decimals("DECIMAL(18, 2)") == 2
+    assert declared_decimals("number(38,0)") == declared_decimals("bigint") == 0
+    assert declared_decimals("double") == declared_decimals(None) == 6
+    manifest = {
+        "nodes": {
+            "model.p.fct_x": {
+                "resource_type": "model",
+                "name": "fct_x",
+                "columns": {"MRR": {"data_type": "decimal(18,4)"}, "n": {"data_type": "bigint"}},
+            },
+            "model.p.stg_y": {"resource_type": "model", "name": "stg_y", "columns": {}},
+        }
+    }
+    assert mart_decimals(manifest, [("marts", "fct_x")]) == {"fct_x": {"mrr": 4, "n": 0}}
