@@ -23,11 +23,11 @@ covered by a macro, a gate rule or a test:
 | difference | DuckDB | Snowflake | covered by |
 |---|---|---|---|
 | integer / integer | DOUBLE | NUMBER with 6 decimals | both operands cast to ``double`` (``metrics_daily``, ``fct_retention_cohorts``); parity compares each column at the precision its contract declares (:mod:`cutover.parity`, tests in ``tests/cutover/test_cutover_units.py``) |
-| NULLs under ``order by ... desc`` | last | first | gate rule 3; ``latest_version_of`` and ``int_subscriptions_mrr_daily`` say ``nulls last``; ``updated_at`` is tested ``not_null`` in staging |
+| NULLs under ``order by ... desc`` | last | first | gate step 3; ``latest_version_of`` and ``int_subscriptions_mrr_daily`` say ``nulls last``; ``updated_at`` is tested ``not_null`` in staging |
 | unquoted identifiers | kept as written, matched case-insensitively | folded to upper case | parity lower-cases column names; the raw copy creates upper-case tables; ``matches_declared_schema`` compares ``lower()`` names (``test_type_mapping_and_identifiers``) |
 | timestamp types | ``TIMESTAMP`` (naive), session zone pinned to UTC | ``TIMESTAMP_NTZ`` by default (``TIMESTAMP_TYPE_MAPPING``), session zone from the account | staging casts to naive ``timestamp`` (UTC by convention); ``current_timestamp_utc`` is dispatched (``convert_timezone('UTC', ...)``); ``warehouse_type`` maps ``timestamp`` to ``timestamp_ntz``; parity renders timestamps in UTC (``test_canonical_values``) |
-| JSON | ``JSON`` type | ``VARIANT`` (no JSON type) | the dispatched ``as_json`` macro; gate rule 2 (``cast(x as json)`` does not parse) |
-| aggregate ``FILTER (WHERE ...)``, ``interval 1 day`` | accepted | rejected | gate rules 2 and 3; models use ``count_if``, ``sum(case when ...)`` and ``dbt.dateadd`` |
+| JSON | ``JSON`` type | ``VARIANT`` (no JSON type) | the dispatched ``as_json`` macro; gate step 2 (``cast(x as json)`` does not parse) |
+| aggregate ``FILTER (WHERE ...)``, ``interval 1 day`` | accepted | rejected | gate steps 2 and 3; models use ``count_if``, ``sum(case when ...)`` and ``dbt.dateadd`` |
 
 Example::
 
@@ -113,11 +113,11 @@ def _position(segment: Any) -> tuple[int, int]:
 
 
 def _code(segments: Iterable[Any]) -> list[Any]:
-    return [s for s in segments if not s.is_whitespace and not s.is_meta and s.type != "comment"]
+    return [s for s in segments if not (s.is_whitespace or s.is_meta or s.is_comment)]
 
 
 def _unquoted_intervals(tree: Any) -> Iterator[Problem]:
-    """Rule 2: ``interval`` must be followed by a quoted constant (``interval '1 day'``)."""
+    """``interval`` must be followed by a quoted constant (``interval '1 day'``)."""
     tokens = _code(tree.raw_segments)
     for index, token in enumerate(tokens):
         if token.raw.lower() != "interval":
@@ -133,7 +133,7 @@ def _unquoted_intervals(tree: Any) -> Iterator[Problem]:
 
 
 def _descending_without_nulls(tree: Any) -> Iterator[Problem]:
-    """Rule 3: ``desc`` without ``nulls first/last`` sorts NULLs differently on the two engines."""
+    """``desc`` without ``nulls first/last`` sorts NULLs differently on the two engines."""
     for clause in tree.recursive_crawl("orderby_clause"):
         items: list[list[Any]] = [[]]
         for segment in _code(clause.segments):
