@@ -1,8 +1,9 @@
-"""Refresh the "time to execute" column of README's chapter table from the last notebook test run.
+"""Refresh every "time to execute" a reader is told from the last notebook test run.
 
 ``make nbval`` (part of ``make test``) records each notebook's wall time — kernel start plus every
 cell, checkpoint restore included — in ``test-artifacts/notebook-times/``. This script writes
-those measurements into README.md, so the table quotes the test run instead of anyone's memory:
+those measurements into README.md's chapter table and into each chapter's "**Time**" line, so both
+quote the test run instead of anyone's memory:
 
     uv run python tools/chapter_times.py [--from <folder with notebook-times>] [--check]
 """
@@ -15,8 +16,11 @@ import re
 import sys
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+NOTEBOOK_TIME = re.compile(r"the notebook executes in about .*\Z", re.DOTALL)
 ROW = re.compile(
     r"^\| (?P<nn>\d\d) \| \[(?P<title>[^\]]+)\]\((?P<link>notebooks/[^)]+)\) \|(?P<rest>.*)$"
 )
@@ -44,6 +48,33 @@ def refresh(text: str, times: dict[str, float]) -> str:
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
 
 
+def time_sentence(seconds: float) -> str:
+    """The generated end of a chapter's "**Time**" line."""
+    return (
+        f"the notebook executes in about {seconds:.0f} s with its checkpoint cached (measured by"
+        " the last test run; the first run builds the checkpoint and takes longer)."
+    )
+
+
+def refresh_notebook(path: Path, seconds: float, *, write: bool) -> bool:
+    """Set the chapter's "**Time**" line to the measured time; True if it changed."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        source = cell.source
+        if cell.cell_type != "markdown" or "**Time**" not in source:
+            continue
+        if not NOTEBOOK_TIME.search(source):
+            raise SystemExit(f"{path}: its **Time** line has no 'the notebook executes in about'")
+        new = NOTEBOOK_TIME.sub(time_sentence(seconds), source)
+        if new == source:
+            return False
+        if write:
+            cell.source = new
+            nbformat.write(notebook, path)
+        return True
+    raise SystemExit(f"{path}: no **Time** line in a markdown cell")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -57,8 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     text = README.read_text()
     new = refresh(text, times)
+    chapters = [ROOT / notebook for notebook in times if notebook.startswith("notebooks/")]
+    changed = [
+        p
+        for p in chapters
+        if refresh_notebook(p, times[str(p.relative_to(ROOT))], write=not args.check)
+    ]
     if args.check:
-        return int(new != text)
+        return int(new != text or bool(changed))
     README.write_text(new)
     for notebook, seconds in sorted(times.items()):
         print(f"{notebook:45} {seconds:6.1f} s")
