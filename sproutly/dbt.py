@@ -6,8 +6,10 @@ costs ~2-3 s instead of ~10 s for a ``dbt`` subprocess. Every call
 - points dbt at the project and its ``profiles.yml`` (``--project-dir``, ``DBT_PROFILES_DIR``);
 - sets ``SPROUTLY_DATA_DIR`` to the absolute data root, which the profile reads to find the
   warehouse file, so a test's ``tmp_path`` moves the whole run;
-- passes the simulated "now" as the var ``sproutly_now`` (from :func:`sproutly.clock.now`), so
-  freshness, "not in the future" tests and the metric spine never read the wall clock;
+- leaves the simulated "now" to the project's ``sproutly_now()`` macro, which on DuckDB reads the
+  clock file ``<data>/clock.json`` at query time; the var ``sproutly_now`` is passed only when
+  ``$SPROUTLY_NOW`` pins "now" or the engine cannot read the file (Snowflake). Freshness, "not in
+  the future" tests and the metric spine never read the wall clock;
 - turns telemetry and colours off, so notebook output is stable.
 
 It is also the one place that reads what dbt writes (its *artefacts*): ``manifest.json``
@@ -64,6 +66,20 @@ def _now_var() -> str | None:
         return None
 
 
+#: Targets on DuckDB, whose queries read the simulated clock file themselves (macro sproutly_now).
+DUCKDB_TARGETS = {"dev", "prod"}
+
+
+def _reads_clock_file(target: str | None) -> bool:
+    """True when dbt's queries read ``<data>/clock.json`` themselves, so no ``sproutly_now`` var is
+    passed: a new simulated day then changes nothing dbt parses (partial parsing survives it), and
+    a plain ``dbt build`` in a shell sees the same "now". ``$SPROUTLY_NOW`` (drills, tests) and
+    other engines (Snowflake cannot read the file) still get the var."""
+    if os.environ.get("SPROUTLY_NOW"):
+        return False
+    return (target or os.environ.get("SPROUTLY_TARGET") or "dev") in DUCKDB_TARGETS
+
+
 def build_args(
     *args: str, target: str | None = None, vars: dict[str, Any] | None = None, quiet: bool = True
 ) -> list[str]:
@@ -79,7 +95,7 @@ def build_args(
     if command not in _NO_VARS_COMMANDS:
         cli += ["--profiles-dir", str(PROJECT_DIR)]
         all_vars = {}
-        if (now := _now_var()) is not None:
+        if not _reads_clock_file(target) and (now := _now_var()) is not None:
             all_vars["sproutly_now"] = now
         all_vars.update(vars or {})
         if all_vars:

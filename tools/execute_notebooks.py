@@ -2,8 +2,9 @@
 
 Each notebook runs in a fresh kernel with its own data folder (a temporary directory) and the
 deterministic environment of ``tools.notebooks``, from the notebook's own folder (as nbval
-does). Afterwards the file is normalised: execution timing metadata removed, JSON written like
-Jupyter does. Prints one line per notebook with its wall-clock run time (for the README table).
+does). Afterwards the file is normalised: execution timing metadata removed, outputs passed through
+nbval's sanitisers (``tools.notebooks.sanitize``: e.g. dbt's wall-clock log prefix), JSON written
+like Jupyter does. Prints one line per notebook with its wall-clock run time (for the README table).
 
     python tools/execute_notebooks.py notebooks/00_welcome.ipynb solutions/00_welcome.ipynb
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_exercises import render  # noqa: E402
 
-from tools.notebooks import execute_notebook  # noqa: E402
+from tools.notebooks import execute_notebook, sanitize  # noqa: E402
 
 
 def execute(path: Path, root: Path, timeout: int = 600) -> float:
@@ -27,7 +28,7 @@ def execute(path: Path, root: Path, timeout: int = 600) -> float:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     notebook.metadata.pop("papermill", None)
-    path.write_text(render(notebook), encoding="utf-8")
+    path.write_text(render(sanitize(notebook)), encoding="utf-8")
     return seconds
 
 

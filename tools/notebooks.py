@@ -48,6 +48,40 @@ def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
     return environment
 
 
+#: nbval's sanitisers (``make nbval`` compares through them); :func:`sanitize` applies the same
+#: patterns when outputs are written, so a committed output never holds what they mask.
+SANITIZE_CONFIG = (
+    Path(__file__).resolve().parent.parent / "tests" / "notebooks" / "nbval_sanitize.cfg"
+)
+
+
+def sanitize(notebook: Any) -> Any:
+    """Apply :data:`SANITIZE_CONFIG`'s patterns to every text output of ``notebook`` (in place)."""
+    import re
+
+    from nbval.plugin import get_sanitize_patterns
+
+    patterns = get_sanitize_patterns(SANITIZE_CONFIG.read_text())
+
+    def clean(text: Any) -> Any:
+        if isinstance(text, list):
+            text = "".join(text)
+        if not isinstance(text, str):
+            return text
+        for regex, replace in patterns:
+            text = re.sub(regex, replace, text)
+        return text
+
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = clean(output["text"])
+            for mime in ("text/plain", "text/html", "text/markdown"):
+                if mime in output.get("data", {}):
+                    output["data"][mime] = clean(output["data"][mime])
+    return notebook
+
+
 def execute_notebook(
     path: Path, root: Path, timeout: int = 900, *, allow_errors: bool = False
 ) -> tuple[Any, float]:

@@ -329,5 +329,20 @@ def checkpoint(chapter: str, seed: int = 42, scale: float = 1.0) -> Checkpoint:
     rung = CHAPTERS[chapter]
     from_cache = prepare(rung, Settings(seed=seed, scale=float(scale)))
     result = Checkpoint(chapter, rung, seed, float(scale), from_cache)
+    export_for_shell()
     print(result.summary)
     return result
+
+
+def export_for_shell() -> dict[str, str]:
+    """Point commands run from a notebook cell (``!dbt build --select staging``) at the real
+    project and this kernel's data, as a terminal with these variables would: ``DBT_PROJECT_DIR``
+    and ``DBT_PROFILES_DIR`` (dbt reads both) and an absolute ``SPROUTLY_DATA_DIR`` (the profile's
+    warehouse path; the project's ``sproutly_now()`` reads the simulated clock there)."""
+    variables = {
+        "SPROUTLY_DATA_DIR": str(paths.data_dir().resolve()),
+        "DBT_PROJECT_DIR": str(paths.DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR),
+    }
+    os.environ.update(variables)
+    return variables

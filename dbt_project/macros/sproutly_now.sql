@@ -1,17 +1,30 @@
 {#-
-    The simulated "now" as a SQL timestamp (naive, UTC).
+    The simulated "now" as a SQL timestamp (naive, UTC). Nothing in the project reads the wall clock.
 
-    sproutly.dbt passes `--vars '{"sproutly_now": "YYYY-MM-DD HH:MM:SS"}'` from the injected clock, so
-    every model, test and freshness check sees the same, reproducible instant. Without the var (a bare
-    `dbt build` from the shell) it falls back to the warehouse's current time in UTC.
+    1. The var `sproutly_now` (`--vars '{"sproutly_now": "YYYY-MM-DD HH:MM:SS"}'`) wins: unit tests
+       pin it, and sproutly.dbt passes it when $SPROUTLY_NOW pins "now" (drills, tests) and on
+       engines that cannot read the clock file (Snowflake).
+    2. Otherwise, on DuckDB, the simulated clock itself: `<SPROUTLY_DATA_DIR>/clock.json`, read by the
+       query at run time. A plain `dbt build` from a shell sees the same "now" as the pipeline, and a
+       new simulated day changes no var, so dbt's partial parsing survives it.
+    3. Elsewhere, the warehouse's current time in UTC.
 -#}
 {% macro sproutly_now() -%}
     {%- set now = var('sproutly_now', none) -%}
     {%- if now -%}
         cast('{{ now }}' as timestamp)
     {%- else -%}
-        {{ return(adapter.dispatch('current_timestamp_utc', 'sproutly')()) }}
+        {{ return(adapter.dispatch('simulated_clock', 'sproutly')()) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__simulated_clock() -%}
+    {{ return(adapter.dispatch('current_timestamp_utc', 'sproutly')()) }}
+{%- endmacro %}
+
+{#- The clock file the simulator writes every simulated day (sproutly/clock.py). -#}
+{% macro duckdb__simulated_clock() -%}
+    (select cast(clock.now as timestamp) from read_json('{{ env_var("SPROUTLY_DATA_DIR") }}/clock.json') as clock)
 {%- endmacro %}
 
 {#- The first day not yet simulated: models cover days strictly before it. -#}

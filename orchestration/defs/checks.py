@@ -33,8 +33,8 @@ FRESHNESS_TARGET_PATH = DAGSTER_TARGET_PATH.with_name("dagster_freshness")
 def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResource):
     """Run ``dbt source freshness`` and turn each source's verdict into a check result.
 
-    dbt runs in-process here (``sproutly.dbt``: ~2 s instead of a ~10 s subprocess); the simulated
-    "now" reaches it as the ``sproutly_now`` var.
+    dbt runs in-process here (``sproutly.dbt``: ~2 s instead of a ~10 s subprocess); dbt's
+    freshness macro reads the simulated "now" (``sproutly_now()``: the clock file on DuckDB).
     """
     sources = _raw_tables_with_freshness()
     dbt("source", "freshness", "--target-path", str(FRESHNESS_TARGET_PATH))

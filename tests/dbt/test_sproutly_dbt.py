@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -27,6 +28,17 @@ def test_build_args_pass_the_simulated_now_and_project(monkeypatch: pytest.Monke
         "x": 1,
     }
     assert args[args.index("--target") + 1] == "prod"
+
+
+def test_build_args_leave_now_to_the_clock_file_on_duckdb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On DuckDB the project's queries read <data>/clock.json themselves: no var, so a new
+    simulated day does not invalidate dbt's partial parse. Snowflake cannot read the file."""
+    monkeypatch.delenv("SPROUTLY_NOW", raising=False)
+    monkeypatch.setattr(sproutly_dbt, "_now_var", lambda: "2026-05-01 00:00:00")
+    for target in (None, "dev", "prod"):
+        assert "--vars" not in build_args("build", target=target)
+    args = build_args("build", target="snowflake_emulated")
+    assert json.loads(args[args.index("--vars") + 1]) == {"sproutly_now": "2026-05-01 00:00:00"}
 
 
 def test_build_args_without_a_clock(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -211,3 +223,47 @@ def test_main_exit_codes(project: Project) -> None:
     project.sql("alter table raw.app_plans drop column tier")
     assert sproutly_dbt.main(["run", "--select", "stg_app__plans"]) == 1
     assert sproutly_dbt.main([]) == 2
+
+
+def test_a_plain_dbt_cli_reads_the_simulated_clock_and_keeps_its_partial_parse(tmp_path) -> None:
+    """`dbt` typed in a terminal (or a notebook's `!dbt`) with only the three variables
+    `checkpoint` exports sees the simulated now, not the wall clock; a new simulated day changes
+    no var, so the next invocation reuses dbt's partial parse instead of re-parsing everything."""
+    from sproutly import clock, paths
+
+    data = tmp_path / "data"
+    (data / "warehouse").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k not in {"SPROUTLY_NOW", "SPROUTLY_TARGET"}}
+    env |= {
+        "SPROUTLY_DATA_DIR": str(data),
+        "DBT_PROJECT_DIR": str(paths.DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    dbt_cli = [str(Path(sys.executable).with_name("dbt")), "--no-use-colors"]
+    shown = []
+    for day in ("2026-05-01 00:00:00", "2026-05-02 00:00:00"):
+        clock.write_clock_file(clock.parse_utc(day), data / "clock.json")
+        done = subprocess.run(
+            [
+                *dbt_cli,
+                "--log-format",
+                "json",
+                "show",
+                "--inline",
+                "select {{ sproutly_now() }} as now",
+                "--output",
+                "json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        shown.append(done.stdout)
+    assert "2026-05-01" in shown[0] and "2026-05-02" in shown[1]
+    # The second day: dbt reused its partial parse (a var change would have forced a full parse).
+    assert "Unable to do partial parsing" not in shown[1], shown[1][-2000:]
