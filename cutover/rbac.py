@@ -15,11 +15,12 @@ fakesnow has no RBAC: roles and grants can only be proven against a real account
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from sproutly import settings
 
 RBAC_SQL = Path(__file__).with_name("rbac.sql")
 PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)\}")
@@ -57,7 +58,7 @@ def statements(
     missing variable raises ``KeyError`` naming it. PEM headers and line breaks of a public key
     are removed: Snowflake wants the bare base64 body.
     """
-    environ = os.environ if environ is None else environ
+    environ = settings.environ() if environ is None else environ
     text = _strip_comments(path.read_text())
     result = []
     for raw in text.split(";"):

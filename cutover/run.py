@@ -37,7 +37,7 @@ import pandas as pd
 from cutover import emulator as emulator_module
 from cutover.parity import parity_report
 from ingestion.snowflake import CopiedTable, SnowflakeDestination, copy_raw_layer
-from sproutly import paths
+from sproutly import paths, settings
 from sproutly.dbt import freshness_results, node_statuses, run_results, unsuccessful_nodes
 
 EMULATED = "snowflake_emulated"
@@ -200,7 +200,7 @@ def run_dbt(
 # -- the real account ----------------------------------------------------------------------------
 def missing_real_settings(environ: Mapping[str, str] | None = None) -> list[str]:
     """The required ``SNOWFLAKE_*`` variables that are not set (empty list: ready)."""
-    environ = os.environ if environ is None else environ
+    environ = settings.environ() if environ is None else environ
     return [name for name in REQUIRED_REAL_SETTINGS if not environ.get(name)]
 
 
@@ -214,7 +214,7 @@ def real_connect_args(*, loader: bool = False) -> dict[str, Any]:
     missing = missing_real_settings()
     if missing:
         raise RuntimeError(f"Set {', '.join(missing)} to reach a real Snowflake account.")
-    env = os.environ
+    env = settings.environ()
 
     def setting(name: str, default: str | None = None) -> str | None:
         loader_value = env.get(name.replace("SNOWFLAKE_", "SNOWFLAKE_LOADER_")) if loader else None

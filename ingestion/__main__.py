@@ -9,7 +9,6 @@ failed, 2 for a set-up problem (missing variable, locked warehouse).
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 from contextlib import ExitStack
@@ -19,6 +18,7 @@ from ingestion.api import backfill_events, load, status
 from ingestion.config import URL_ENV, IngestionConfig, MissingSetting
 from ingestion.destination import WarehouseLocked
 from ingestion.results import LoadResult
+from sproutly.settings import settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if any(r.status == "failed" for r in results) else 0
         with ExitStack() as stack:
             config = IngestionConfig.from_env()
-            wants_api = args.source in ("billing", "all") and not os.environ.get(URL_ENV)
+            wants_api = args.source in ("billing", "all") and not settings().billing_api_url
             if wants_api and args.start_simulated_api:
                 # Imported here, never in the library: ingestion does not depend on the simulator.
                 from microproduct.billing_api import running

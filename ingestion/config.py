@@ -8,7 +8,6 @@ fields (``IngestionConfig.from_env(now=..., reject_ratio=0.1)``) instead of edit
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sproutly import clock, paths
+from sproutly.settings import settings
 
 TOKEN_ENV = "BILLING_API_TOKEN"
 URL_ENV = "BILLING_API_URL"
@@ -25,16 +25,6 @@ MAX_ATTEMPTS_ENV = "BILLING_API_MAX_ATTEMPTS"
 
 class MissingSetting(RuntimeError):
     """A required setting (usually an environment variable) is not set. Names it, never its value."""
-
-
-def _positive_int(name: str, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {text!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -69,11 +59,10 @@ class IngestionConfig:
             warehouse_path=paths.warehouse_path(),
             app_db_path=paths.app_db_path(),
             landing_dir=paths.landing_dir(),
-            billing_api_url=os.environ.get(URL_ENV) or None,
-            billing_api_token=os.environ.get(TOKEN_ENV) or None,
+            billing_api_url=settings().billing_api_url,
+            billing_api_token=settings().plain(TOKEN_ENV),
         )
-        if attempts := os.environ.get(MAX_ATTEMPTS_ENV):
-            base = dataclasses.replace(base, max_attempts=_positive_int(MAX_ATTEMPTS_ENV, attempts))
+        base = dataclasses.replace(base, max_attempts=settings().billing_api_max_attempts)
         return dataclasses.replace(base, **overrides)
 
     def resolved_now(self) -> datetime:

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from ingestion.schemas import Column, quote_identifier, validate_identifier
+from sproutly.settings import settings
 
 # Test hook (faults.md row 16): when set to a file path, the loader touches that file just before
 # COMMIT and sleeps, so a test can SIGKILL it while the transaction is open. Never set in real use.
@@ -269,7 +270,7 @@ def _lock_error(path: Path, exc: duckdb.IOException) -> Exception:
 
 
 def _pause_before_commit_hook() -> None:
-    marker = os.environ.get(PAUSE_BEFORE_COMMIT_ENV)
+    marker = settings().plain(PAUSE_BEFORE_COMMIT_ENV)
     if marker:
         Path(marker).write_text(str(os.getpid()))
         time.sleep(60)

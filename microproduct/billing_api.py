@@ -29,7 +29,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import random
 import sqlite3
 import threading
@@ -46,6 +45,7 @@ from microproduct.billing_store import ENTITIES, iso_z
 from microproduct.faults import active
 from microproduct.world import START_DATE
 from sproutly import clock, paths
+from sproutly.settings import settings
 
 TOKEN_ENV = "BILLING_API_TOKEN"
 DEFAULT_LIMIT = 100
@@ -173,7 +173,7 @@ def simulated_day(db_path: Path) -> int | None:
     """
     candidate = db_path.resolve().parent.parent / "clock.json"
     try:
-        if not os.environ.get("SPROUTLY_NOW") and candidate.exists():
+        if not settings().sproutly_now and candidate.exists():
             now = clock.parse_utc(clock.read_clock_file(candidate)["now"])
         else:
             now = clock.now()
@@ -317,7 +317,7 @@ def _format_seconds(seconds: float) -> str:
 
 def resolve_token(token: str | None) -> str:
     """The explicit token, else ``$BILLING_API_TOKEN``, else an error naming the variable."""
-    token = token or os.environ.get(TOKEN_ENV)
+    token = token or settings().plain(TOKEN_ENV)
     if not token:
         raise MissingTokenError(
             f"The billing API needs a bearer token: pass token=... or set {TOKEN_ENV}."

@@ -19,7 +19,6 @@ run are reported, like ``dbt build`` itself: downstream assets (publish) never r
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from sproutly.dbt import dbt, failed_nodes, node_statuses, run_results
+from sproutly.settings import settings
 
 #: dbt's structured events that carry one node's result (what dagster-dbt converts).
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
@@ -57,7 +57,7 @@ def selection_args(
         exclude=tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
         selector=tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
         dagster_dbt_translator=translator,
-        current_dbt_indirect_selection_env=os.environ.get(DBT_INDIRECT_SELECTION_ENV),
+        current_dbt_indirect_selection_env=settings().plain(DBT_INDIRECT_SELECTION_ENV),
     )
 
 

@@ -18,6 +18,7 @@ import sqlite3
 from pathlib import Path
 
 from sproutly import paths
+from sproutly.settings import settings
 
 TEMPLATE = Path(__file__).with_name("dagster.yaml")
 
@@ -43,7 +44,7 @@ def ensure_dagster_home() -> Path:
 
     An explicitly set ``DAGSTER_HOME`` wins (it must be absolute, as Dagster requires).
     """
-    home = Path(os.environ.get("DAGSTER_HOME") or paths.dagster_home()).resolve()
+    home = Path(settings().dagster_home or paths.dagster_home()).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() or config.read_text() != TEMPLATE.read_text():

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from sproutly import clock, paths
+from sproutly.settings import settings
 
 if TYPE_CHECKING:
     from microproduct import Simulation
@@ -208,7 +209,9 @@ def simulate_days(
     backfills = backfills or {}
     report: list[SimulatedDay] = []
     with running(
-        paths.billing_db_path(), secrets.token_urlsafe(16), faults=simulation.faults
+        paths.billing_db_path(),
+        settings().plain("BILLING_API_TOKEN") or secrets.token_urlsafe(16),
+        faults=simulation.faults,
     ) as api:
         with temporarily({"BILLING_API_URL": api.url, "BILLING_API_TOKEN": api.token}):
             from orchestration.definitions import defs

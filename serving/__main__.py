@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
 
 from serving.server import (
     DEFAULT_HOST,
-    DEFAULT_PORT,
     PORT_ENV,
     SWITCH_INTERVAL_SECONDS,
     NotLoopback,
     make_server,
 )
+from sproutly.settings import settings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
-    port = args.port if args.port is not None else int(os.environ.get(PORT_ENV, DEFAULT_PORT))
+    port = args.port if args.port is not None else settings().serving_port
     try:
         server = make_server(port, host=args.host)
     except (NotLoopback, ValueError) as error:

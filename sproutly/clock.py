@@ -12,11 +12,11 @@ All values are naive ``datetime`` objects meaning UTC.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sproutly import paths
+from sproutly.settings import settings
 
 
 class ClockNotSet(RuntimeError):
@@ -47,7 +47,7 @@ def write_clock_file(now: datetime, path: Path | None = None, **extra) -> None:
 
 def now() -> datetime:
     """The simulated current time (naive UTC)."""
-    if value := os.environ.get("SPROUTLY_NOW"):
+    if value := settings().sproutly_now:
         return parse_utc(value)
     path = paths.clock_path()
     if not path.exists():

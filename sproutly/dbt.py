@@ -29,13 +29,13 @@ Example::
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sproutly import clock, paths
 from sproutly.env import temporarily
+from sproutly.settings import settings
 
 if TYPE_CHECKING:  # importing dbt costs seconds: only when a call is made
     from dbt.cli.main import dbtRunnerResult
@@ -47,7 +47,7 @@ def target_dir() -> Path:
     """Where dbt writes manifest.json and run_results.json: ``$DBT_TARGET_PATH`` or
     ``dbt_project/target``. Parallel test workers each set their own ``DBT_TARGET_PATH``.
     """
-    return Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+    return Path(settings().dbt_target_path or PROJECT_DIR / "target")
 
 
 # Commands that accept --vars / --target (dbt rejects unknown options on e.g. `clean`, `debug`).

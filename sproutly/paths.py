@@ -6,8 +6,9 @@ Nothing here creates folders on import; call :func:`ensure` when a writer needs 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from sproutly.settings import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -15,7 +16,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 def data_dir() -> Path:
     """Root of everything generated (git-ignored). ``$SPROUTLY_DATA_DIR`` or ``<repo>/data``."""
-    return Path(os.environ.get("SPROUTLY_DATA_DIR", REPO_ROOT / "data")).resolve()
+    return Path(settings().sproutly_data_dir or REPO_ROOT / "data").resolve()
 
 
 def sources_dir() -> Path:
@@ -43,7 +44,7 @@ def clock_path() -> Path:
 
 def target() -> str:
     """The dbt target / environment: ``dev`` (default) or ``prod``."""
-    return os.environ.get("SPROUTLY_TARGET", "dev")
+    return settings().sproutly_target
 
 
 def warehouse_path(target_name: str | None = None) -> Path:

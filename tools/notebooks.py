@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sproutly.settings import settings
+
 #: Variables every notebook kernel gets: no telemetry, stable hashing, no progress bars.
 FIXED = {
     "PYTHONHASHSEED": "0",
@@ -39,7 +41,7 @@ def notebook_environment(root: Path, notebook: Path) -> dict[str, str]:
             "SPROUTLY_DATA_DIR": str(data),
             # `make test` shares one cache between workers and phases (states are keyed by seed,
             # scale and code hash; building one is locked): otherwise one cache per root
-            "SPROUTLY_CHECKPOINT_DIR": os.environ.get("SPROUTLY_CHECKPOINT_DIR")
+            "SPROUTLY_CHECKPOINT_DIR": settings().plain("SPROUTLY_CHECKPOINT_DIR")
             or str(Path(root).resolve() / ".checkpoints"),
             "DBT_TARGET_PATH": str(data / "dbt_target"),
             "DBT_LOG_PATH": str(data / "dbt_logs"),

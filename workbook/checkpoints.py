@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sproutly import clock, paths
+from sproutly.settings import settings
 
 #: Simulated days of the course world (2026-01-01 .. 2026-04-30; "now" = 2026-05-01).
 COURSE_DAYS = 120
@@ -211,7 +212,7 @@ class Checkpoint:
 
 def cache_dir() -> Path:
     """``$SPROUTLY_CHECKPOINT_DIR`` or ``.checkpoints`` beside the data folder."""
-    configured = os.environ.get("SPROUTLY_CHECKPOINT_DIR")
+    configured = settings().sproutly_checkpoint_dir
     return Path(configured).resolve() if configured else paths.data_dir().parent / ".checkpoints"
 
 

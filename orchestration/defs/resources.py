@@ -1,6 +1,5 @@
 """Resources: built here only. Configuration comes from the environment, secrets via ``dg.EnvVar``."""
 
-import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,14 +8,15 @@ import dagster as dg
 
 from orchestration.alerts import AlertSink
 from sproutly import paths
+from sproutly.settings import settings
 
 
 class BillingAPIResource(dg.ConfigurableResource):
     """Where the billing API is. With no URL configured, the simulated API is started for the step.
 
     A real deployment sets ``BILLING_API_URL`` and ``BILLING_API_TOKEN`` (a secret, read from the
-    environment only). Locally the project starts Sproutly's simulated API on 127.0.0.1 with a
-    throw-away token, so no secret is ever needed or stored.
+    environment only). Locally the project starts Sproutly's simulated API on 127.0.0.1 with
+    ``BILLING_API_TOKEN`` when it is set, else a throw-away token (no secret is needed).
     """
 
     url: str | None = None
@@ -32,7 +32,7 @@ class BillingAPIResource(dg.ConfigurableResource):
             return
         from microproduct.billing_api import running  # simulated source, local mode only
 
-        token = secrets.token_urlsafe(24)
+        token = self.token or secrets.token_urlsafe(24)  # a configured token is kept
         with running(paths.billing_db_path(), token) as api:
             yield api.url, token, "simulated"
 
@@ -48,7 +48,7 @@ class AlertsResource(dg.ConfigurableResource):
 
 
 def _optional_env(name: str) -> str | dg.EnvVar | None:
-    return dg.EnvVar(name) if os.environ.get(name) else None
+    return dg.EnvVar(name) if settings().plain(name) else None
 
 
 @dg.definitions
