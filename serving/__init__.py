@@ -1,4 +1,4 @@
-"""serving: the product-facing read API over the published marts (read-only, standard library).
+"""serving: the product-facing read API over the published marts (read-only, FastAPI + uvicorn).
 
 Reads only the copy that write-audit-publish swapped in (``sproutly.paths.serving_path()``), never
 the warehouse, and never recomputes a metric: every number is a column dbt defined and tested.
@@ -10,7 +10,15 @@ the warehouse, and never recomputes a metric: every number is a column dbt defin
 Command line: ``python -m serving [--port N]``; load test: ``python -m serving.loadtest``.
 """
 
-from serving.server import NotLoopback, make_server, running
-from serving.store import NoPublishedCopy, PublishedStore
+from serving.server import NotLoopback, create_app, make_server, running
+from serving.store import NoPublishedCopy, PinnedStore, PublishedStore
 
-__all__ = ["NoPublishedCopy", "NotLoopback", "PublishedStore", "make_server", "running"]
+__all__ = [
+    "NoPublishedCopy",
+    "NotLoopback",
+    "PinnedStore",
+    "PublishedStore",
+    "create_app",
+    "make_server",
+    "running",
+]

@@ -17,7 +17,6 @@ import threading
 from serving.server import (
     DEFAULT_HOST,
     PORT_ENV,
-    SWITCH_INTERVAL_SECONDS,
     NotLoopback,
     make_server,
 )
@@ -42,11 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except (NotLoopback, ValueError) as error:
         print(f"serving: {error}", file=sys.stderr)
         return 2
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)  # this process only serves: see server.py
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread = threading.Thread(target=server.serve_forever)
     thread.start()
     print(server.url, flush=True)
     print(f"serving the published marts at {server.store.path}", file=sys.stderr, flush=True)

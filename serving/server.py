@@ -1,54 +1,68 @@
-"""The HTTP layer: standard library only (``http.server.ThreadingHTTPServer``).
+"""The HTTP layer: a FastAPI app served by uvicorn.
 
 - Binds to the IPv4 loopback range only (``127.0.0.0/8``); anything else is refused before a
   socket is opened. Putting an API on a network is a deployment decision (a reverse proxy with
   TLS and auth), not a default.
-- One thread per connection; HTTP/1.1 keep-alive lets a client reuse its connection (and thread).
+- Every request reads ONE published generation from start to end (:meth:`PublishedStore.pinned`):
+  the answer never mixes the metadata of one publish with the rows of the next.
 - Every answer is JSON. Errors say what is wrong: 400 (bad parameter), 404 (unknown route, day or
-  user), 405 (not GET), 503 (nothing published yet), 500 (a bug: details go to the log only).
+  user), 405 (not GET), 422 (a typed parameter of an extra router is invalid), 503 (nothing
+  published yet), 500 (a bug: details go to the log only). ``/docs`` and ``/openapi.json``
+  describe the endpoints.
 - One access-log line per request: method, path, the *names* of the query parameters (values
-  can carry anything a client typed), status and duration. No headers, no bodies, no secrets.
-- Extra endpoints can be registered without editing this module: pass ``routes={path: handler}``
-  to :func:`make_server` or :func:`running`. A handler has the built-in endpoints' signature,
-  ``handler(store, query) -> (status, payload)``, and the same error handling (raise
-  :class:`serving.api.BadRequest` for a 400). Built-in paths cannot be replaced.
+  can carry anything a client typed), status and duration, with control characters escaped (a
+  ``%0a`` cannot forge a log line). No headers, no bodies, no secrets.
+- Slow clients are bounded: a connection must deliver its request headers within
+  ``header_timeout`` seconds, idle keep-alive connections close after 5 s, and at most
+  :data:`MAX_CONNECTIONS` are open at once (more get a 503).
+- Extra endpoints: pass ``routers=[APIRouter(...)]`` (FastAPI's own way), or ``routes={path:
+  handler}`` where ``handler(store, query) -> (status, payload)`` has the built-in endpoints'
+  signature and error handling (raise :class:`serving.api.BadRequest` for a 400). Built-in paths
+  cannot be replaced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-import json
 import logging
 import re
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import Annotated, Any
+from urllib.parse import parse_qs, parse_qsl
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from serving import api
-from serving.store import NoPublishedCopy, PublishedStore
+from serving.store import NoPublishedCopy, PinnedStore, PublishedStore
 
 log = logging.getLogger("serving")
 access_log = logging.getLogger("serving.access")
 
-#: The interpreter's thread switch interval for a server process (Python's default is 5 ms).
-#: Handler threads release the GIL for every socket call and then queue to take it back; with
-#: 20 busy connections, waiting up to 5 ms each time dominated latency (measured: p95 30 ms at
-#: the default vs 15 ms at 1 ms on a shared 2-core machine).
-SWITCH_INTERVAL_SECONDS = 0.001
-
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PORT_ENV = "SERVING_PORT"
+#: Seconds a connection may take to deliver a request's headers (slow clients are cut off).
+HEADER_TIMEOUT_SECONDS = 5.0
+#: Open connections at most; beyond, uvicorn answers 503 at once.
+MAX_CONNECTIONS = 64
 
-#: An endpoint: ``(store, query parameters) -> (HTTP status, JSON payload)``.
-Endpoint = Callable[[PublishedStore, dict[str, list[str]]], api.Response]
+#: An extra endpoint: ``(store, query parameters) -> (HTTP status, JSON payload)``.
+Endpoint = Callable[[PinnedStore, dict[str, list[str]]], api.Response]
 #: The built-in endpoints' paths (``/v1/users/{user_id}/summary`` is matched by shape).
-BUILT_IN_PATHS = ("/health", "/v1/metrics/mrr", "/v1/metrics/daily")
+BUILT_IN_PATHS = ("/health", "/v1/metrics/mrr", "/v1/metrics/daily", "/docs", "/openapi.json")
 _SEGMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+_UNSAFE = re.compile(r"[^\x21-\x7e]")
 
 
 class NotLoopback(ValueError):
@@ -105,11 +119,249 @@ def check_port(port: int) -> int:
     return port
 
 
-class ServingServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries the :class:`PublishedStore` its handlers read."""
+def safe(text: str, limit: int = 200) -> str:
+    """``text`` for a log line: control characters, spaces and non-ASCII escaped, bounded."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode() or "?", text[:limit])
 
-    daemon_threads = True  # an idle keep-alive connection never blocks shutdown
-    request_queue_size = 64  # room for bursts of concurrent connects
+
+# ---------------------------------------------------------------------------- the app
+
+
+def published(request: Request) -> Iterator[PinnedStore]:
+    """The published copy pinned for this request (one generation from start to end)."""
+    with request.app.state.store.pinned() as store:
+        yield store
+
+
+Published = Annotated[PinnedStore, Depends(published)]
+
+
+def answer(call: Callable[[], api.Response], request: Request) -> JSONResponse:
+    """Run an endpoint: ``BadRequest`` is a 400, a bug a 500 (details to the log only)."""
+    try:
+        status, payload = call()
+    except api.BadRequest as error:
+        status, payload = 400, {"error": str(error)}
+    except NoPublishedCopy as error:
+        status, payload = 503, {"error": str(error)}
+    except Exception:
+        log.exception("error answering GET %s", safe(request.url.path))
+        status, payload = 500, {"error": "internal error (see the server log)"}
+    return JSONResponse(payload, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def query_of(request: Request) -> dict[str, list[str]]:
+    """The query parameters as lists (repeated and unknown names are the endpoints' errors)."""
+    try:
+        return parse_qs(request.url.query, keep_blank_values=True, max_num_fields=20)
+    except ValueError:
+        raise api.BadRequest("too many query parameters") from None
+
+
+DateParam = Annotated[str | None, Query(description="YYYY-MM-DD", examples=["2026-01-30"])]
+
+router = APIRouter()
+
+
+@router.get("/health", summary="Status, publish time, days covered, lag, row counts")
+def health(request: Request, store: Published) -> JSONResponse:
+    def call() -> api.Response:
+        api.single(query_of(request), set())
+        return api.health(store)
+
+    return answer(call, request)
+
+
+@router.get("/v1/metrics/mrr", summary="MRR series from fct_mrr_daily (default: last 30 days)")
+def mrr(
+    request: Request, store: Published, start: DateParam = None, end: DateParam = None
+) -> JSONResponse:
+    return answer(lambda: api.mrr_series(store, query_of(request)), request)
+
+
+@router.get("/v1/metrics/daily", summary="metrics_daily for one date or a start..end range")
+def daily(
+    request: Request,
+    store: Published,
+    date: DateParam = None,
+    start: DateParam = None,
+    end: DateParam = None,
+) -> JSONResponse:
+    return answer(lambda: api.daily_metrics(store, query_of(request)), request)
+
+
+@router.get("/v1/users/{user_id}/summary", summary="A user (without e-mail) and subscriptions")
+def user_summary(request: Request, store: Published, user_id: str) -> JSONResponse:
+    return answer(lambda: api.user_summary(store, user_id, query_of(request)), request)
+
+
+def extra_route(path: str, handler: Endpoint) -> Callable[..., JSONResponse]:
+    def endpoint(request: Request, store: Published) -> JSONResponse:
+        return answer(lambda: handler(store, query_of(request)), request)
+
+    endpoint.__name__ = "extra_" + path.strip("/").replace("/", "_").replace("-", "_")
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def json_error(status: int, payload: dict[str, Any], **headers: str) -> JSONResponse:
+    return JSONResponse(
+        payload, status_code=status, headers={"Cache-Control": "no-store", **headers}
+    )
+
+
+def create_app(
+    store: PublishedStore,
+    routes: Mapping[str, Endpoint] | None = None,
+    routers: Iterable[APIRouter] = (),
+) -> ReadOnly:
+    """The read API over ``store``, with any extra ``routes`` and ``routers`` next to the
+    built-in endpoints."""
+    extras = check_routes(routes)
+    app = FastAPI(
+        title="Sproutly read API",
+        summary="The published marts, read-only (chapter 07)",
+        version="1",
+        redirect_slashes=False,
+    )
+    app.state.store = store
+    app.include_router(router)
+    for path, handler in extras.items():
+        app.add_api_route(path, extra_route(path, handler), methods=["GET"])
+    for extra in routers:
+        for route in extra.routes:
+            route_path(getattr(route, "path", ""))  # built-ins cannot be replaced
+        app.include_router(extra)
+    listed = [
+        "/health",
+        "/v1/metrics/mrr?start=YYYY-MM-DD&end=YYYY-MM-DD",
+        "/v1/metrics/daily?date=YYYY-MM-DD",
+        "/v1/metrics/daily?start=YYYY-MM-DD&end=YYYY-MM-DD",
+        "/v1/users/{user_id}/summary",
+        *sorted([*extras, *(r.path for extra in routers for r in extra.routes)]),
+    ]
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 404:
+            path = safe(request.url.path, 100)
+            return json_error(404, {"error": f"no such endpoint: {path}", "endpoints": listed})
+        return json_error(error.status_code, {"error": str(error.detail)})
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
+        ]
+        return json_error(422, {"error": "; ".join(problems)})
+
+    @app.exception_handler(NoPublishedCopy)
+    def unavailable(request: Request, error: NoPublishedCopy) -> JSONResponse:
+        return json_error(503, {"error": str(error)})
+
+    @app.exception_handler(Exception)
+    def bug(request: Request, error: Exception) -> JSONResponse:
+        log.error("error answering GET %s: %s", safe(request.url.path), type(error).__name__)
+        return json_error(500, {"error": "internal error (see the server log)"})
+
+    return ReadOnly(app)
+
+
+class ReadOnly:
+    """ASGI wrapper: normalises the path (``//v1/x/`` is ``/v1/x``), answers anything but GET
+    and HEAD with 405, and writes the access log (parameter names only, escaped)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:  # app.state, app.routes, ... for callers
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path = "/" + "/".join(s for s in scope["path"].split("/") if s)
+        scope = {**scope, "path": path, "raw_path": path.encode()}
+        status = 500
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        if scope["method"] not in ("GET", "HEAD"):
+            response = json_error(
+                405,
+                {"error": f"{safe(scope['method'], 20)} is not allowed: this API is read-only"},
+                Allow="GET",
+                Connection="close",
+            )
+            await response(scope, receive, send_status)
+        else:
+            await self.app(scope, receive, send_status)
+        query = scope.get("query_string", b"").decode("latin-1")
+        try:
+            names = sorted({name for name, _ in parse_qsl(query, True, max_num_fields=20)})
+        except ValueError:
+            names = ["..."]
+        access_log.info(
+            "%s %s%s %d %.1fms",
+            safe(scope["method"], 20),
+            safe(path),
+            f"?{safe('&'.join(names))}" if names else "",
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+class BoundedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline for request headers: a client that
+    trickles bytes (slowloris) is disconnected after ``header_timeout`` seconds."""
+
+    header_timeout = HEADER_TIMEOUT_SECONDS
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if getattr(self, "_deadline", None) is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and not self.pipeline:
+            self._arm()
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            log.warning("closed a connection that sent no complete request headers in time")
+            self.transport.close()
+
+
+class ServingServer:
+    """uvicorn on a socket bound at construction (errors surface before serving starts)."""
 
     def __init__(
         self,
@@ -117,112 +369,58 @@ class ServingServer(ThreadingHTTPServer):
         port: int,
         store: PublishedStore,
         routes: Mapping[str, Endpoint] | None = None,
+        routers: Iterable[APIRouter] = (),
+        header_timeout: float = HEADER_TIMEOUT_SECONDS,
     ) -> None:
         self.store = store
-        self.routes = check_routes(routes)
-        super().__init__((loopback_host(host), check_port(port)), Handler)
+        self.app = create_app(store, routes, routers)
+        address = (loopback_host(host), check_port(port))
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind(address)
+            self.socket.listen(MAX_CONNECTIONS)
+        except OSError:
+            self.socket.close()
+            raise
+        self.server_address = self.socket.getsockname()
+        protocol = type("Protocol", (BoundedProtocol,), {"header_timeout": header_timeout})
+        config = uvicorn.Config(
+            self.app,
+            http=protocol,
+            loop="asyncio",
+            lifespan="off",
+            access_log=False,  # ours (ReadOnly) logs parameter names, never values
+            server_header=False,
+            date_header=False,
+            log_config=None,
+            timeout_keep_alive=5,
+            limit_concurrency=MAX_CONNECTIONS,
+            backlog=MAX_CONNECTIONS,
+        )
+        self.server = uvicorn.Server(config)
+        self._stopped = threading.Event()
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-
-class Handler(BaseHTTPRequestHandler):
-    """Routes GET requests to :mod:`serving.api` and writes JSON answers."""
-
-    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
-    server_version = "sproutly-serving"
-    sys_version = ""  # do not advertise the Python version
-    timeout = 30  # seconds an idle keep-alive connection may hold its thread
-    # TCP_NODELAY: headers and body leave as two small writes; with Nagle's algorithm on, the
-    # second waits for the client's delayed ACK (~40 ms on Linux): every answer would take 40 ms.
-    disable_nagle_algorithm = True
-    server: ServingServer
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        started = time.perf_counter()
-        parts = urlsplit(self.path)
-        query: dict[str, list[str]] = {}
+    def serve_forever(self) -> None:
+        """Serve until :meth:`shutdown` (blocks; run it in a thread)."""
+        self._stopped.clear()
         try:
-            try:
-                query = parse_qs(parts.query, keep_blank_values=True, max_num_fields=20)
-            except ValueError:
-                raise api.BadRequest("too many query parameters") from None
-            status, payload = self.route(parts.path, query)
-        except api.BadRequest as error:
-            status, payload = 400, {"error": str(error)}
-        except NoPublishedCopy as error:
-            status, payload = 503, {"error": str(error)}
-        except Exception:  # a bug: the log gets the traceback, the client a generic message
-            log.exception("error answering %s %s", self.command, parts.path)
-            status, payload = 500, {"error": "internal error (see the server log)"}
-        self.send_json(status, payload)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        names = "&".join(sorted(query))
-        access_log.info(
-            "%s %s%s %d %.1fms",
-            self.command,
-            parts.path,
-            f"?{names}" if names else "",
-            status,
-            elapsed_ms,
-        )
+            self.server.run(sockets=[self.socket])
+        finally:
+            self._stopped.set()
 
-    def route(self, path: str, query: dict[str, list[str]]) -> api.Response:
-        store = self.server.store
-        segments = [s for s in path.split("/") if s]
-        if segments == ["health"]:
-            api.single(query, set())
-            return api.health(store)
-        if segments == ["v1", "metrics", "mrr"]:
-            return api.mrr_series(store, query)
-        if segments == ["v1", "metrics", "daily"]:
-            return api.daily_metrics(store, query)
-        if is_user_summary(segments):
-            return api.user_summary(store, segments[2], query)
-        extra = self.server.routes.get("/" + "/".join(segments))
-        if extra is not None:
-            return extra(store, query)
-        return 404, {
-            "error": f"no such endpoint: {path[:100]}",
-            "endpoints": [
-                "/health",
-                "/v1/metrics/mrr?start=YYYY-MM-DD&end=YYYY-MM-DD",
-                "/v1/metrics/daily?date=YYYY-MM-DD",
-                "/v1/metrics/daily?start=YYYY-MM-DD&end=YYYY-MM-DD",
-                "/v1/users/{user_id}/summary",
-                *sorted(self.server.routes),
-            ],
-        }
+    def shutdown(self) -> None:
+        self.server.should_exit = True
+        if self.server.started:
+            self._stopped.wait(timeout=10)
 
-    def not_allowed(self) -> None:
-        # The request body (if any) is not read, so this connection cannot carry another request.
-        self.close_connection = True
-        self.send_json(405, {"error": f"{self.command} is not allowed: this API is read-only"})
-        access_log.info("%s %s 405", self.command, urlsplit(self.path).path)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = not_allowed  # noqa: N815
-
-    def send_json(self, status: int, payload: dict) -> None:
-        """Status line, headers and body in ONE write (one packet for a small answer)."""
-        body = json.dumps(payload, allow_nan=False, separators=(",", ":")).encode()
-        reason = self.responses.get(status, ("",))[0]
-        extra = "Allow: GET\r\n" if status == 405 else ""
-        if self.close_connection:
-            extra += "Connection: close\r\n"
-        head = (
-            f"{self.protocol_version} {status} {reason}\r\n"
-            "Content-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "Cache-Control: no-store\r\n"
-            f"{extra}\r\n"
-        )
-        self.wfile.write(head.encode("latin-1") + body)
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - base class signature
-        """http.server's own messages (malformed requests, timeouts) go to the logger."""
-        log.warning("%s: %s", self.address_string(), format % args)
+    def server_close(self) -> None:
+        self.socket.close()
 
 
 def make_server(
@@ -231,11 +429,15 @@ def make_server(
     host: str = DEFAULT_HOST,
     path: Path | None = None,
     routes: Mapping[str, Endpoint] | None = None,
+    routers: Iterable[APIRouter] = (),
+    header_timeout: float = HEADER_TIMEOUT_SECONDS,
 ) -> ServingServer:
     """A bound (not yet serving) server over the published copy at ``path``
-    (default :func:`sproutly.paths.serving_path`). ``port=0`` picks a free port; ``routes``
-    adds endpoints (``{"/v1/metrics/active-users": handler}``) next to the built-in ones."""
-    return ServingServer(host, port, PublishedStore(path), routes)
+    (default :func:`sproutly.paths.serving_path`). ``port=0`` picks a free port; ``routers``
+    and ``routes`` add endpoints next to the built-in ones."""
+    return ServingServer(
+        host, port, PublishedStore(path), routes, list(routers), header_timeout=header_timeout
+    )
 
 
 @contextmanager
@@ -245,6 +447,8 @@ def running(
     host: str = DEFAULT_HOST,
     path: Path | None = None,
     routes: Mapping[str, Endpoint] | None = None,
+    routers: Iterable[APIRouter] = (),
+    header_timeout: float = HEADER_TIMEOUT_SECONDS,
 ) -> Iterator[str]:
     """Serve in a background thread for the ``with`` block; yields the base URL.
 
@@ -253,17 +457,23 @@ def running(
         with running() as url:
             httpx.get(f"{url}/health").json()
 
-        def ping(store, query):                      # an extra endpoint
-            return 200, {"pong": True}
+        ping = APIRouter()                           # an extra endpoint
 
-        with running(routes={"/v1/ping": ping}) as url:
+        @ping.get("/v1/ping")
+        def pong() -> dict:
+            return {"pong": True}
+
+        with running(routers=[ping]) as url:
             httpx.get(f"{url}/v1/ping").json()
     """
-    server = make_server(port, host=host, path=path, routes=routes)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="serving", daemon=True
+    server = make_server(
+        port, host=host, path=path, routes=routes, routers=routers, header_timeout=header_timeout
     )
+    thread = threading.Thread(target=server.serve_forever, name="serving", daemon=True)
     thread.start()
+    deadline = time.monotonic() + 10
+    while not server.server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.005)
     try:
         yield server.url
     finally:

@@ -30,7 +30,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +194,14 @@ class PublishedStore:
         finally:
             current.give_back(cursor)
 
+    @contextmanager
+    def pinned(self) -> Iterator[PinnedStore]:
+        """The newest copy, pinned for one request: every query and cached value of the block
+        comes from the same generation, even if a publish swaps the file meanwhile. The copy is
+        opened at the first read (a request rejected before reading needs no published copy)."""
+        with ExitStack() as stack:
+            yield PinnedStore(lambda: stack.enter_context(self.generation()), self.path)
+
     def query(
         self,
         sql: str,
@@ -202,28 +210,14 @@ class PublishedStore:
         cache_key: tuple | None = None,
         shape: Callable[[Row], Row] | None = None,
     ) -> list[Row]:
-        """Rows of ``sql`` (bound ``params``) as dicts, from the newest published copy.
-
-        ``shape`` converts each row (e.g. to JSON-ready values). With ``cache_key``, the shaped
-        rows are reused by later requests on the same generation: treat them as read-only.
-        """
-        with self.generation() as (generation, cursor):
-
-            def run() -> list[Row]:
-                cursor.execute(sql, params or [])
-                names = [column[0] for column in cursor.description]
-                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-                return [shape(row) for row in rows] if shape else rows
-
-            if cache_key is None:
-                return run()
-            return generation.cached(cache_key, run)
+        """One query on the newest copy (see :meth:`PinnedStore.query`)."""
+        with self.pinned() as store:
+            return store.query(sql, params, cache_key=cache_key, shape=shape)
 
     def cached(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-        """``compute(cursor)`` once per published copy (e.g. an in-memory index of a small mart);
-        later calls on the same copy reuse the value. Treat it as read-only."""
-        with self.generation() as (generation, cursor):
-            return generation.cached(key, lambda: compute(cursor))
+        """One cached value of the newest copy (see :meth:`PinnedStore.cached`)."""
+        with self.pinned() as store:
+            return store.cached(key, compute)
 
     def close(self) -> None:
         """Close the current generation (when the server stops)."""
@@ -231,3 +225,54 @@ class PublishedStore:
             current, self._current = self._current, None
         if current is not None:
             current.retire()
+
+
+class PinnedStore:
+    """One generation and a borrowed cursor, taken at the first read: what a request reads,
+    start to end."""
+
+    def __init__(
+        self,
+        open_generation: Callable[[], tuple[Generation, duckdb.DuckDBPyConnection]],
+        path: Path,
+    ) -> None:
+        self._open = open_generation
+        self._pinned: tuple[Generation, duckdb.DuckDBPyConnection] | None = None
+        self.path = path
+
+    def _generation(self) -> tuple[Generation, duckdb.DuckDBPyConnection]:
+        if self._pinned is None:
+            self._pinned = self._open()
+        return self._pinned
+
+    def query(
+        self,
+        sql: str,
+        params: list | None = None,
+        *,
+        cache_key: tuple | None = None,
+        shape: Callable[[Row], Row] | None = None,
+    ) -> list[Row]:
+        """Rows of ``sql`` (bound ``params``) as dicts.
+
+        ``shape`` converts each row (e.g. to JSON-ready values). With ``cache_key``, the shaped
+        rows are reused by later requests on the same generation: treat them as read-only.
+        """
+
+        generation, cursor = self._generation()
+
+        def run() -> list[Row]:
+            cursor.execute(sql, params or [])
+            names = [column[0] for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return [shape(row) for row in rows] if shape else rows
+
+        if cache_key is None:
+            return run()
+        return generation.cached(cache_key, run)
+
+    def cached(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        """``compute(cursor)`` once per published copy (e.g. an in-memory index of a small mart);
+        later calls on the same copy reuse the value. Treat it as read-only."""
+        generation, cursor = self._generation()
+        return generation.cached(key, lambda: compute(cursor))
