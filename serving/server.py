@@ -40,6 +40,7 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -61,6 +62,8 @@ MAX_CONNECTIONS = 64
 Endpoint = Callable[[PinnedStore, dict[str, list[str]]], api.Response]
 #: The built-in endpoints' paths (``/v1/users/{user_id}/summary`` is matched by shape).
 BUILT_IN_PATHS = ("/health", "/v1/metrics/mrr", "/v1/metrics/daily", "/docs", "/openapi.json")
+#: Where /docs loads Swagger UI from: files bundled in the fastapi-offline wheel (no CDN).
+DOCS_STATIC = "/static-offline-docs"
 _SEGMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
 
@@ -98,7 +101,11 @@ def route_path(path: str) -> str:
             f"an endpoint path looks like /v1/metrics/active-users (lower-case segments of "
             f"letters, digits, - and _), got {path!r}"
         )
-    if path in BUILT_IN_PATHS or is_user_summary(segments[1:]):
+    if (
+        path in BUILT_IN_PATHS
+        or is_user_summary(segments[1:])
+        or path.startswith((DOCS_STATIC, "/docs/"))
+    ):
         raise ValueError(f"{path} is a built-in endpoint: choose another path")
     return path
 
@@ -218,11 +225,14 @@ def create_app(
     """The read API over ``store``, with any extra ``routes`` and ``routers`` next to the
     built-in endpoints."""
     extras = check_routes(routes)
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Sproutly read API",
         summary="The published marts, read-only (chapter 07)",
         version="1",
         redirect_slashes=False,
+        redoc_url=None,
+        static_url=DOCS_STATIC,
+        swagger_ui_parameters={"validatorUrl": None},  # Swagger UI's online validator: off
     )
     app.state.store = store
     app.include_router(router)
@@ -238,6 +248,8 @@ def create_app(
         "/v1/metrics/daily?date=YYYY-MM-DD",
         "/v1/metrics/daily?start=YYYY-MM-DD&end=YYYY-MM-DD",
         "/v1/users/{user_id}/summary",
+        "/docs",
+        "/openapi.json",
         *sorted([*extras, *(r.path for extra in routers for r in extra.routes)]),
     ]
 
