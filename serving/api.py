@@ -4,7 +4,8 @@ No business logic lives here. Every number comes from a column that dbt defines 
 (``fct_mrr_daily``, ``metrics_daily``, ``dim_users``, ``fct_subscriptions``); this module only
 selects rows, with *bound* parameters (never string formatting of user input into SQL).
 
-Each handler returns ``(status, payload)``; :mod:`serving.server` turns that into HTTP.
+Each handler returns ``(status, payload)``; :mod:`serving.server` turns that into HTTP. ``store``
+is the published copy pinned for the request: all its reads come from one generation.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from serving.store import NoPublishedCopy, PublishedStore, Row
+from serving.store import NoPublishedCopy, Row, Store
 from sproutly import clock
 
 #: Longest date range one request may ask for (inclusive days).
@@ -119,7 +120,7 @@ def to_json_row(row: Row) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- reads
 
 
-def published_meta(store: PublishedStore) -> Row:
+def published_meta(store: Store) -> Row:
     """When and from where the current copy was published, and the days it covers."""
     rows = store.query(
         "select p.published_at, p.warehouse, p.row_counts::varchar as row_counts, "
@@ -131,7 +132,7 @@ def published_meta(store: PublishedStore) -> Row:
     return rows[0]
 
 
-def health(store: PublishedStore) -> Response:
+def health(store: Store) -> Response:
     """Status, publish time, last day covered, lag behind the simulated clock, row counts."""
     try:
         meta = published_meta(store)
@@ -162,7 +163,7 @@ def health(store: PublishedStore) -> Response:
     }
 
 
-def mrr_series(store: PublishedStore, query: dict[str, list[str]]) -> Response:
+def mrr_series(store: Store, query: dict[str, list[str]]) -> Response:
     """``fct_mrr_daily`` between ``start`` and ``end`` (inclusive), with the movements.
 
     ``end`` defaults to the last day covered; ``start`` to ``end`` minus 29 days.
@@ -176,6 +177,8 @@ def mrr_series(store: PublishedStore, query: dict[str, list[str]]) -> Response:
         if end is None:  # an empty published copy and no dates asked for
             return 200, {"start": None, "end": None, "series": []}
     if start is None:
+        if end < date.min + timedelta(days=DEFAULT_RANGE_DAYS - 1):  # the default start overflows
+            raise BadRequest(f"end is too early for a {DEFAULT_RANGE_DAYS}-day series: give start")
         start = end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     check_range(start, end)
     rows = store.query(
@@ -197,7 +200,7 @@ def mrr_series(store: PublishedStore, query: dict[str, list[str]]) -> Response:
     }
 
 
-def daily_metrics(store: PublishedStore, query: dict[str, list[str]]) -> Response:
+def daily_metrics(store: Store, query: dict[str, list[str]]) -> Response:
     """One day of ``metrics_daily`` (``date=``) or an inclusive range (``start=`` and ``end=``)."""
     params = single(query, {"date", "start", "end"})
     if "date" in params:
@@ -259,12 +262,12 @@ def user_index(cursor) -> dict[int, dict[str, Any]]:
     return index
 
 
-def user_count(store: PublishedStore) -> int:
+def user_count(store: Store) -> int:
     meta = published_meta(store)
     return int(json.loads(meta["row_counts"]).get("dim_users", 0))
 
 
-def user_summary(store: PublishedStore, raw_user_id: str, query: dict[str, list[str]]) -> Response:
+def user_summary(store: Store, raw_user_id: str, query: dict[str, list[str]]) -> Response:
     """A user's row of ``dim_users`` (without e-mail) and their ``fct_subscriptions``.
 
     Up to :data:`PRELOAD_MAX_USERS` users, the first request loads every summary into memory

@@ -276,3 +276,8 @@ class PinnedStore:
         later calls on the same copy reuse the value. Treat it as read-only."""
         generation, cursor = self._generation()
         return generation.cached(key, lambda: compute(cursor))
+
+
+#: What the endpoints read: the published copy, pinned for one request or (outside a request)
+#: the newest copy for each call.
+Store = PinnedStore | PublishedStore
