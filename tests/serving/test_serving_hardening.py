@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -67,45 +68,55 @@ def copy_path(tmp_path, monkeypatch) -> Path:
 
 
 def test_an_answer_reads_one_published_generation_while_publishes_swap(copy_path):
-    """Writers swap a new copy in every few ms; every MRR answer must be internally consistent:
-    its publish time, its coverage and its rows come from the same copy."""
+    """A new copy is swapped in every few ms (seven distinct copies in turn); every MRR answer
+    must be internally consistent: its publish time, coverage and rows come from one copy."""
+    copies = []
+    for generation in range(7):
+        copies.append(copy_path.with_name(f"generation-{generation}.duckdb"))
+        write_copy(copies[-1], generation)
     stop = threading.Event()
     torn: list[str] = []
-    answers = 0
+    answers: list[int] = []
 
     def publisher() -> None:
-        generation = 1
+        swaps = 0
         while not stop.is_set():
-            write_copy(copy_path, generation)
-            generation += 1
+            swaps += 1
+            tmp = copy_path.with_name("swap.tmp")
+            shutil.copyfile(copies[swaps % len(copies)], tmp)
+            os.replace(tmp, copy_path)
+            time.sleep(0.003)
+
+    def reader(url: str) -> None:
+        with httpx.Client(base_url=url, timeout=10) as http:
+            while not stop.is_set():
+                response = http.get("/v1/metrics/mrr")
+                assert response.status_code == 200, response.text
+                body = response.json()
+                answers.append(1)
+                published_at = datetime.fromisoformat(body["published_at"].rstrip("Z"))
+                generation = (published_at - PUBLISHED) // timedelta(minutes=1)
+                expected_last = (START + timedelta(days=9 + generation % 7)).isoformat()
+                series = body["series"]
+                if (
+                    body["covered"]["last_day"] != expected_last
+                    or body["end"] != expected_last
+                    or {row["mrr"] for row in series} != {generation}
+                    or series[-1]["date_day"] != expected_last
+                ):
+                    torn.append(json.dumps(body)[:200])
 
     with running(path=copy_path) as url:
-        writer = threading.Thread(target=publisher)
-        writer.start()
-        try:
-            with httpx.Client(base_url=url, timeout=10) as http:
-                deadline = time.monotonic() + 6
-                while time.monotonic() < deadline:
-                    response = http.get("/v1/metrics/mrr")
-                    assert response.status_code == 200, response.text
-                    body = response.json()
-                    answers += 1
-                    published_at = datetime.fromisoformat(body["published_at"].rstrip("Z"))
-                    generation = (published_at - PUBLISHED) // timedelta(minutes=1)
-                    expected_last = (START + timedelta(days=9 + generation % 7)).isoformat()
-                    series = body["series"]
-                    if (
-                        body["covered"]["last_day"] != expected_last
-                        or body["end"] != expected_last
-                        or {row["mrr"] for row in series} != {generation}
-                        or series[-1]["date_day"] != expected_last
-                    ):
-                        torn.append(json.dumps(body)[:200])
-        finally:
-            stop.set()
-            writer.join()
-    assert answers > 20
-    assert not torn, f"{len(torn)} of {answers} answers mixed two copies, e.g. {torn[0]}"
+        threads = [threading.Thread(target=publisher)]
+        threads += [threading.Thread(target=reader, args=(url,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(5)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+    assert len(answers) > 50
+    assert not torn, f"{len(torn)} of {len(answers)} answers mixed two copies, e.g. {torn[0]}"
 
 
 def test_an_end_date_near_the_calendar_start_is_400_not_500(copy_path):
