@@ -66,8 +66,10 @@ notebooks: setup ## re-execute chapters + solutions in place (refresh committed 
 	$(RUN) python tools/execute_notebooks.py notebooks/[0-9]*.ipynb solutions/[0-9]*.ipynb
 	$(RUN) python tools/make_exercises.py
 
-lab: setup ## JupyterLab on 127.0.0.1
-	$(RUN) jupyter lab --ip 127.0.0.1 --no-browser
+# JupyterLab's settings live in jupyter/ (127.0.0.1, allowed as root, no news, no update checks).
+LAB := JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter $(RUN) jupyter lab
+lab: setup ## JupyterLab on 127.0.0.1, as root or not, offline (settings: jupyter/; extra: LAB_ARGS=...)
+	$(LAB) $(LAB_ARGS)
 
 ui: setup ## Dagster UI on 127.0.0.1:3000
 	$(RUN) python -m orchestration ui --port 3000
