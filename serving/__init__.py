@@ -10,13 +10,14 @@ the warehouse, and never recomputes a metric: every number is a column dbt defin
 Command line: ``python -m serving [--port N]``; load test: ``python -m serving.loadtest``.
 """
 
-from serving.server import NotLoopback, create_app, make_server, running
+from serving.server import NotLoopback, Published, create_app, make_server, running
 from serving.store import NoPublishedCopy, PinnedStore, PublishedStore
 
 __all__ = [
     "NoPublishedCopy",
     "NotLoopback",
     "PinnedStore",
+    "Published",
     "PublishedStore",
     "create_app",
     "make_server",

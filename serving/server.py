@@ -267,6 +267,10 @@ def create_app(
         ]
         return json_error(422, {"error": "; ".join(problems)})
 
+    @app.exception_handler(api.BadRequest)
+    def bad_request(request: Request, error: api.BadRequest) -> JSONResponse:
+        return json_error(400, {"error": str(error)})
+
     @app.exception_handler(NoPublishedCopy)
     def unavailable(request: Request, error: NoPublishedCopy) -> JSONResponse:
         return json_error(503, {"error": str(error)})

@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     # --- alerts, serving
     alert_webhook_url: SecretStr | None = Field(None, **_accepts("an http(s) URL (secret)"))
     serving_port: int = Field(8000, ge=0, le=65535, **_accepts("a port 0..65535 (0 = any)"))
+    serving_max_lag_days: int = Field(1, ge=0, **_accepts("a whole number of days >= 0"))
     # --- tools' own variables the project reads
     dbt_target_path: Path | None = Field(None, **_accepts("a folder path"))
     dbt_indirect_selection: Literal["eager", "cautious", "buildable", "empty"] | None = Field(

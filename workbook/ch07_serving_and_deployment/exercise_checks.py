@@ -1,8 +1,8 @@
 """Exercise checks for chapter 07: endpoints a learner adds to the read API, checked over HTTP.
 
-Each check starts the real server (``serving.running``) with the learner's handler registered
-through ``routes=``, calls it like a client would, and compares the answers with a query of the
-published copy (the only data the API may read). Nothing is mocked.
+Each check starts the real server (``serving.running``) with the learner's FastAPI
+``APIRouter`` added through ``routers=``, calls it like a client would, and compares the answers
+with a query of the published copy (the only data the API may read). Nothing is mocked.
 
     exercise_checks.active_users_endpoint(active_users)   # GET /v1/metrics/active-users
     exercise_checks.readiness_endpoint(ready)              # GET /ready (health rule + a setting)
@@ -10,7 +10,7 @@ published copy (the only data the API may read). Nothing is mocked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -28,20 +28,31 @@ MAX_LAG_ENV = "SERVING_MAX_LAG_DAYS"
 DEFAULT_MAX_LAG_DAYS = 1
 
 
-def _handler(handler: Any, name: str) -> None:
-    checks.answered(handler, name)
-    if not callable(handler):
+def _router(router: Any, name: str, path: str) -> None:
+    from fastapi import APIRouter
+
+    checks.answered(router, name)
+    if not isinstance(router, APIRouter):
         checks._fail(
-            f"{name} is a {type(handler).__name__}, not a function.",
-            "write def name(store, query): ... and return (status, payload).",
+            f"{name} is a {type(router).__name__}, not a FastAPI APIRouter.",
+            f"{name} = APIRouter(), then decorate a function with @{name}.get({path!r}).",
+        )
+    paths = sorted(getattr(route, "path", "?") for route in router.routes)
+    if path not in paths:
+        checks._fail(
+            f"{name} has no route {path} (its routes: {paths or 'none'}).",
+            f"decorate your endpoint with @{name}.get({path!r}).",
         )
 
 
 @contextmanager
-def _served(routes: Mapping[str, Any], path=None) -> Iterator[httpx.Client]:
+def _served(router: Any, path=None) -> Iterator[httpx.Client]:
     from serving import running
 
-    with running(path=path, routes=routes) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with (
+        running(path=path, routers=[router]) as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
         yield client
 
 
@@ -87,18 +98,19 @@ def active_users_reference(start: date, end: date) -> pd.DataFrame:
     )
 
 
-def active_users_endpoint(handler: Any) -> None:
+def active_users_endpoint(router: Any) -> None:
     """``GET /v1/metrics/active-users?start=YYYY-MM-DD&end=YYYY-MM-DD`` answers 200 with
     ``{"start", "end", "days": [{"date_day", "dau", "wau", "mau"}, ...]}`` (days in order,
-    only days the copy covers) and 400 for a missing, malformed or reversed range."""
-    _handler(handler, "active_users")
+    only days the copy covers), 422 for a missing or malformed date (typed parameters) and 400
+    for a reversed range."""
+    _router(router, "active_users", ACTIVE_USERS_PATH)
     first, last = coverage()
     ranges = [
         (last - timedelta(days=6), last),  # the last week
         (first - timedelta(days=3), first + timedelta(days=2)),  # starts before the coverage
         (last, last),  # one day
     ]
-    with _served({ACTIVE_USERS_PATH: handler}) as client:
+    with _served(router) as client:
         for start, end in ranges:
             what = f"GET {ACTIVE_USERS_PATH}?start={start}&end={end}"
             response = client.get(ACTIVE_USERS_PATH, params={"start": str(start), "end": str(end)})
@@ -106,13 +118,13 @@ def active_users_endpoint(handler: Any) -> None:
             if response.status_code != 200:
                 checks._fail(
                     f"{what} answered {response.status_code}: {body}.",
-                    "return (200, payload) for a valid range; a 500 means your handler raised "
+                    "return the payload for a valid range; a 500 means your endpoint raised "
                     "(the traceback is in the server log above).",
                 )
             if not isinstance(body, dict) or not isinstance(body.get("days"), list):
                 checks._fail(
                     f"{what}: expected an object with a list under 'days', got {str(body)[:200]}.",
-                    'return 200, {"start": ..., "end": ..., "days": rows}.',
+                    'return {"start": ..., "end": ..., "days": rows}.',
                 )
             _field(body, "start", str(start), what)
             _field(body, "end", str(end), what)
@@ -126,31 +138,35 @@ def active_users_endpoint(handler: Any) -> None:
                 what=f"{what}: the order of the days",
                 hint="order by date_day.",
             )
-        bad = {
-            "end missing": {"start": str(last)},
-            "a malformed date": {"start": "yesterday", "end": str(last)},
-            "start after end": {"start": str(last), "end": str(last - timedelta(days=1))},
-            "an unknown parameter": {"start": str(last), "end": str(last), "user": "1"},
+        bad = {  # case: (parameters, status, hint)
+            "end missing": ({"start": str(last)}, 422, "declare end: date (no default)."),
+            "a malformed date": (
+                {"start": "yesterday", "end": str(last)},
+                422,
+                "declare start: date and end: date: FastAPI validates them.",
+            ),
+            "start after end": (
+                {"start": str(last), "end": str(last - timedelta(days=1))},
+                400,
+                "call api.check_range(start, end): it raises api.BadRequest, which the server "
+                "turns into a 400.",
+            ),
         }
-        for case, params in bad.items():
+        for case, (params, status, hint) in bad.items():
             response = client.get(ACTIVE_USERS_PATH, params=params)
             checks.equal(
-                response.status_code,
-                400,
-                what=f"the status for {case} ({params})",
-                hint="validate with api.single, api.parse_date and api.check_range: they raise "
-                "api.BadRequest, which the server turns into a 400.",
+                response.status_code, status, what=f"the status for {case} ({params})", hint=hint
             )
 
 
-def readiness_endpoint(handler: Any) -> None:
+def readiness_endpoint(router: Any) -> None:
     """``GET /ready`` answers 200 ``{"ready": true, "lag_days", "max_lag_days"}`` while the
-    published copy lags the simulated clock by at most ``$SERVING_MAX_LAG_DAYS`` days (default 1),
-    else 503 ``{"ready": false, "lag_days", "max_lag_days", "reason"}``; 503 when nothing is
-    published. The setting is read on every request."""
+    published copy lags the simulated clock by at most ``SERVING_MAX_LAG_DAYS`` days (a setting,
+    default 1), else 503 ``{"ready": false, "lag_days", "max_lag_days", "reason"}``; 503 when
+    nothing is published. The setting is read on every request."""
     from sproutly import clock, paths
 
-    _handler(handler, "ready")
+    _router(router, "ready", READY_PATH)
     now = clock.now()
     later = (now + timedelta(days=3)).isoformat(sep=" ")
     cases = [  # (SPROUTLY_NOW, SERVING_MAX_LAG_DAYS, expected status, lag, max lag)
@@ -159,7 +175,7 @@ def readiness_endpoint(handler: Any) -> None:
         (later, "5", 200, 4, 5),
         (None, "0", 503, 1, 0),
     ]
-    with _served({READY_PATH: handler}) as client:
+    with _served(router) as client:
         for simulated_now, max_lag, status, lag, expected_max in cases:
             setting = f"{MAX_LAG_ENV}={max_lag}" if max_lag is not None else f"{MAX_LAG_ENV} unset"
             what = f"GET /ready with lag {lag} day(s) and {setting}"
@@ -170,9 +186,9 @@ def readiness_endpoint(handler: Any) -> None:
                 response.status_code,
                 status,
                 what=f"the status of {what}",
-                hint=f"read os.environ.get({MAX_LAG_ENV!r}) on every request (default "
+                hint="read settings().serving_max_lag_days on every request (default "
                 f"{DEFAULT_MAX_LAG_DAYS}); lag_days comes from api.health(store); ready when "
-                "lag_days <= the setting, else 503.",
+                "lag_days <= the setting, else a JSONResponse with status_code=503.",
             )
             _field(body, "ready", status == 200, what)
             _field(body, "lag_days", lag, what)
@@ -183,7 +199,7 @@ def readiness_endpoint(handler: Any) -> None:
                     "say why it is not ready, e.g. 'published copy is 4 days behind (max 1)'.",
                 )
     missing = paths.serving_path().with_name("nothing-published.duckdb")
-    with _served({READY_PATH: handler}, path=missing) as client:
+    with _served(router, path=missing) as client:
         response = client.get(READY_PATH)
     checks.equal(
         response.status_code,
