@@ -7,7 +7,8 @@ the warehouse, and never recomputes a metric: every number is a column dbt defin
     with running() as url:            # 127.0.0.1, a free port
         httpx.get(f"{url}/v1/metrics/mrr").json()
 
-Command line: ``python -m serving [--port N]``; load test: ``python -m serving.loadtest``.
+Extra endpoints: ``running(routers=[APIRouter(...)])``. ``/docs`` and ``/openapi.json`` describe
+the API. Command line: ``python -m serving [--port N]``; load test: ``python -m serving.loadtest``.
 """
 
 from serving.server import NotLoopback, Published, create_app, make_server, running
