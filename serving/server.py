@@ -30,7 +30,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, parse_qsl
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -45,7 +46,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from serving import api
-from serving.store import NoPublishedCopy, PinnedStore, PublishedStore
+from serving.store import NeedsIO, NoPublishedCopy, PinnedStore, PublishedStore
 
 log = logging.getLogger("serving")
 access_log = logging.getLogger("serving.access")
@@ -134,19 +135,31 @@ def safe(text: str, limit: int = 200) -> str:
 # ---------------------------------------------------------------------------- the app
 
 
-def published(request: Request) -> Iterator[PinnedStore]:
-    """The published copy pinned for this request (one generation from start to end)."""
+async def published(request: Request) -> AsyncIterator[PinnedStore]:
+    """The published copy pinned for this request (one generation from start to end). It does
+    no I/O itself (the copy is opened at the first read, in the endpoint's thread), so it runs on
+    the event loop instead of costing two trips through the thread pool."""
     with request.app.state.store.pinned() as store:
         yield store
 
 
+async def published_cached(request: Request) -> AsyncIterator[PinnedStore]:
+    """:func:`published` with ``io=False``, for the built-in endpoints (see :func:`answer`)."""
+    with request.app.state.store.pinned(io=False) as store:
+        yield store
+
+
+#: A route parameter: ``store: Published`` is the published copy pinned for the request.
 Published = Annotated[PinnedStore, Depends(published)]
+Cached = Annotated[PinnedStore, Depends(published_cached)]
 
 
-def answer(call: Callable[[], api.Response], request: Request) -> JSONResponse:
+def respond(call: Callable[[], api.Response], request: Request) -> JSONResponse:
     """Run an endpoint: ``BadRequest`` is a 400, a bug a 500 (details to the log only)."""
     try:
         status, payload = call()
+    except NeedsIO:
+        raise
     except api.BadRequest as error:
         status, payload = 400, {"error": str(error)}
     except NoPublishedCopy as error:
@@ -155,6 +168,19 @@ def answer(call: Callable[[], api.Response], request: Request) -> JSONResponse:
         log.exception("error answering GET %s", safe(request.url.path))
         status, payload = 500, {"error": "internal error (see the server log)"}
     return JSONResponse(payload, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def answer(
+    call: Callable[[], api.Response], request: Request, store: PinnedStore
+) -> JSONResponse:
+    """A built-in endpoint: first on the event loop from cached answers only (no thread hop,
+    no lock held across I/O: most requests end here), else again in a worker thread with I/O
+    allowed, on the same generation. Endpoints only read, so running one twice is safe."""
+    try:
+        return respond(call, request)
+    except NeedsIO:
+        store.io = True
+        return await run_in_threadpool(respond, call, request)
 
 
 def query_of(request: Request) -> dict[str, list[str]]:
@@ -171,40 +197,40 @@ router = APIRouter()
 
 
 @router.get("/health", summary="Status, publish time, days covered, lag, row counts")
-def health(request: Request, store: Published) -> JSONResponse:
+async def health(request: Request, store: Cached) -> JSONResponse:
     def call() -> api.Response:
         api.single(query_of(request), set())
         return api.health(store)
 
-    return answer(call, request)
+    return await answer(call, request, store)
 
 
 @router.get("/v1/metrics/mrr", summary="MRR series from fct_mrr_daily (default: last 30 days)")
-def mrr(
-    request: Request, store: Published, start: DateParam = None, end: DateParam = None
+async def mrr(
+    request: Request, store: Cached, start: DateParam = None, end: DateParam = None
 ) -> JSONResponse:
-    return answer(lambda: api.mrr_series(store, query_of(request)), request)
+    return await answer(lambda: api.mrr_series(store, query_of(request)), request, store)
 
 
 @router.get("/v1/metrics/daily", summary="metrics_daily for one date or a start..end range")
-def daily(
+async def daily(
     request: Request,
-    store: Published,
+    store: Cached,
     date: DateParam = None,
     start: DateParam = None,
     end: DateParam = None,
 ) -> JSONResponse:
-    return answer(lambda: api.daily_metrics(store, query_of(request)), request)
+    return await answer(lambda: api.daily_metrics(store, query_of(request)), request, store)
 
 
 @router.get("/v1/users/{user_id}/summary", summary="A user (without e-mail) and subscriptions")
-def user_summary(request: Request, store: Published, user_id: str) -> JSONResponse:
-    return answer(lambda: api.user_summary(store, user_id, query_of(request)), request)
+async def user_summary(request: Request, store: Cached, user_id: str) -> JSONResponse:
+    return await answer(lambda: api.user_summary(store, user_id, query_of(request)), request, store)
 
 
 def extra_route(path: str, handler: Endpoint) -> Callable[..., JSONResponse]:
     def endpoint(request: Request, store: Published) -> JSONResponse:
-        return answer(lambda: handler(store, query_of(request)), request)
+        return respond(lambda: handler(store, query_of(request)), request)
 
     endpoint.__name__ = "extra_" + path.strip("/").replace("/", "_").replace("-", "_")
     endpoint.__doc__ = handler.__doc__
@@ -233,6 +259,9 @@ def create_app(
         redoc_url=None,
         static_url=DOCS_STATIC,
         swagger_ui_parameters={"validatorUrl": None},  # Swagger UI's online validator: off
+        # FastAPI's native OpenTelemetry: off (nothing is exported from here, and its spans
+        # cost time on every request even without a configured provider)
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.store = store
     app.include_router(router)
@@ -344,6 +373,12 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # TCP_NODELAY: uvicorn writes the headers and the body separately; with Nagle's
+        # algorithm on, the body waits for the client's delayed ACK (~40 ms on Linux). asyncio
+        # sets it only for sockets created with proto=IPPROTO_TCP: set it here, always.
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._deadline: asyncio.TimerHandle | None = None
         self._arm()
 
@@ -404,7 +439,7 @@ class ServingServer:
         config = uvicorn.Config(
             self.app,
             http=protocol,
-            loop="asyncio",
+            loop="auto",  # uvloop when installed (it is: uvicorn[standard] via dagster-webserver)
             lifespan="off",
             access_log=False,  # ours (ReadOnly) logs parameter names, never values
             server_header=False,

@@ -30,7 +30,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,10 @@ Row = dict[str, Any]
 
 class NoPublishedCopy(RuntimeError):
     """No published copy of the marts exists yet (the pipeline has not published)."""
+
+
+class NeedsIO(Exception):  # noqa: N818 - a signal, not an error
+    """A read with ``io=False`` would query DuckDB or open a new copy (see :class:`PinnedStore`)."""
 
 
 def file_identity(path: Path) -> tuple[int, int, int, int]:
@@ -91,18 +95,27 @@ class Generation:
 
     def borrow(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request (the caller must :meth:`give_back` it)."""
+        self.enter()
+        try:
+            return self.take_cursor()
+        except BaseException:
+            self.give_back(None)
+            raise
+
+    def enter(self) -> None:
+        """Count a request in: the generation stays open until it :meth:`give_back`."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("generation already closed")
             self._borrowed += 1
+
+    def take_cursor(self) -> duckdb.DuckDBPyConnection:
+        """An idle cursor, else a new one (for a request already counted in by :meth:`enter`)."""
+        with self._lock:
             if self._idle:
                 return self._idle.pop()
-        try:
-            cursor = self._root.cursor()
-            cursor.execute(f"use {CATALOG}")
-        except BaseException:
-            self.give_back(None)
-            raise
+        cursor = self._root.cursor()
+        cursor.execute(f"use {CATALOG}")
         return cursor
 
     def give_back(self, cursor: duckdb.DuckDBPyConnection | None) -> None:
@@ -135,6 +148,14 @@ class Generation:
         for cursor in idle:
             cursor.close()
         self._root.close()
+
+    def peek(self, key: tuple) -> tuple[bool, Any]:
+        """``(True, value)`` when ``key`` is cached, else ``(False, None)``: never computes."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return True, self._cache[key]
+        return False, None
 
     def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key for this generation (its data cannot change).
@@ -171,16 +192,18 @@ class PublishedStore:
         self._lock = threading.Lock()
         self._current: Generation | None = None
 
-    @contextmanager
-    def generation(self) -> Iterator[tuple[Generation, duckdb.DuckDBPyConnection]]:
-        """The current generation and a borrowed cursor, for the span of one request.
+    def enter(self, *, open_new: bool = True) -> Generation:
+        """The current generation, counted in (the caller must ``give_back`` to it).
 
+        ``open_new=False``: raise :class:`NeedsIO` instead of opening a newly published copy.
         Raises :class:`NoPublishedCopy` when the file does not exist.
         """
         identity = file_identity(self.path)
         with self._lock:
             current = self._current
             if current is None or current.identity != identity:
+                if not open_new:
+                    raise NeedsIO("a new copy was published: opening it is I/O")
                 # If the file is swapped again between stat and attach, the next request sees
                 # a different identity and reopens: readers converge on the newest copy.
                 fresh = Generation(self.path, identity)
@@ -188,19 +211,26 @@ class PublishedStore:
                 if current is not None:
                     current.retire()
                 current = fresh
-            cursor = current.borrow()
-        try:
-            yield current, cursor
-        finally:
-            current.give_back(cursor)
+            current.enter()
+        return current
 
     @contextmanager
-    def pinned(self) -> Iterator[PinnedStore]:
+    def generation(self) -> Iterator[tuple[Generation, duckdb.DuckDBPyConnection]]:
+        """The current generation and a borrowed cursor, for the span of one request."""
+        with self.pinned() as store:
+            yield store.generation(), store.cursor()
+
+    @contextmanager
+    def pinned(self, *, io: bool = True) -> Iterator[PinnedStore]:
         """The newest copy, pinned for one request: every query and cached value of the block
         comes from the same generation, even if a publish swaps the file meanwhile. The copy is
-        opened at the first read (a request rejected before reading needs no published copy)."""
-        with ExitStack() as stack:
-            yield PinnedStore(lambda: stack.enter_context(self.generation()), self.path)
+        opened at the first read (a request rejected before reading needs no published copy).
+        ``io=False``: only cached answers (see :class:`PinnedStore`)."""
+        store = PinnedStore(self, io=io)
+        try:
+            yield store
+        finally:
+            store.release()
 
     def query(
         self,
@@ -228,22 +258,40 @@ class PublishedStore:
 
 
 class PinnedStore:
-    """One generation and a borrowed cursor, taken at the first read: what a request reads,
-    start to end."""
+    """What one request reads, start to end: one generation (taken at the first read) and, for
+    queries, one borrowed cursor.
 
-    def __init__(
-        self,
-        open_generation: Callable[[], tuple[Generation, duckdb.DuckDBPyConnection]],
-        path: Path,
-    ) -> None:
-        self._open = open_generation
-        self._pinned: tuple[Generation, duckdb.DuckDBPyConnection] | None = None
-        self.path = path
+    With ``io=False`` it answers only from the generation's cache and raises :class:`NeedsIO`
+    for anything that would touch DuckDB or open a newly published copy: the server first tries
+    a request that way on its event loop (most answers are cached), and on :class:`NeedsIO` sets
+    ``io = True`` and runs it again in a worker thread, on the same generation.
+    """
 
-    def _generation(self) -> tuple[Generation, duckdb.DuckDBPyConnection]:
-        if self._pinned is None:
-            self._pinned = self._open()
-        return self._pinned
+    def __init__(self, store: PublishedStore, *, io: bool = True) -> None:
+        self.path = store.path
+        self.io = io
+        self._store = store
+        self._generation: Generation | None = None
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+
+    def generation(self) -> Generation:
+        if self._generation is None:
+            self._generation = self._store.enter(open_new=self.io)
+        return self._generation
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        if not self.io:
+            raise NeedsIO("a query is I/O")
+        if self._cursor is None:
+            self._cursor = self.generation().take_cursor()
+        return self._cursor
+
+    def release(self) -> None:
+        """Give the cursor back and count this request out of its generation."""
+        generation, self._generation = self._generation, None
+        cursor, self._cursor = self._cursor, None
+        if generation is not None:
+            generation.give_back(cursor)
 
     def query(
         self,
@@ -258,8 +306,12 @@ class PinnedStore:
         ``shape`` converts each row (e.g. to JSON-ready values). With ``cache_key``, the shaped
         rows are reused by later requests on the same generation: treat them as read-only.
         """
-
-        generation, cursor = self._generation()
+        generation = self.generation()
+        if cache_key is not None:
+            hit, value = generation.peek(cache_key)
+            if hit:
+                return value
+        cursor = self.cursor()
 
         def run() -> list[Row]:
             cursor.execute(sql, params or [])
@@ -274,7 +326,11 @@ class PinnedStore:
     def cached(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         """``compute(cursor)`` once per published copy (e.g. an in-memory index of a small mart);
         later calls on the same copy reuse the value. Treat it as read-only."""
-        generation, cursor = self._generation()
+        generation = self.generation()
+        hit, value = generation.peek(key)
+        if hit:
+            return value
+        cursor = self.cursor()
         return generation.cached(key, lambda: compute(cursor))
 
 

@@ -226,3 +226,28 @@ def test_a_router_cannot_replace_a_built_in_endpoint(copy_path):
 
     with pytest.raises(ValueError, match="built-in endpoint"), running(routers=[extra]):
         pass
+
+
+def test_a_cached_only_read_answers_hits_and_defers_everything_else(copy_path):
+    """The event-loop pass (io=False) never touches DuckDB: a miss or a new copy is NeedsIO, and
+    the retry with io=True reads the same generation the first pass pinned."""
+    from serving import PublishedStore
+    from serving.store import NeedsIO
+
+    store = PublishedStore(copy_path)
+    sql = "select count(*) as n from metrics_daily"
+    with store.pinned(io=False) as cached:
+        with pytest.raises(NeedsIO):
+            cached.query(sql, cache_key=("n",))  # nothing opened yet: a new copy
+    assert store.query(sql, cache_key=("n",)) == [{"n": 10}]  # opens and caches
+    with store.pinned(io=False) as cached:
+        assert cached.query(sql, cache_key=("n",)) == [{"n": 10}]  # a hit, no I/O
+        with pytest.raises(NeedsIO):
+            cached.query(sql, cache_key=("other",))
+        pinned = cached.generation()
+        write_copy(copy_path, 1)  # a publish swaps the file mid-request
+        cached.io = True
+        assert cached.query(sql, cache_key=("other",)) == [{"n": 10}]  # still the first copy
+        assert cached.generation() is pinned
+    assert store.query(sql) == [{"n": 11}]  # the next request reads the new copy
+    store.close()
