@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, parse_qsl
 
+import orjson
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -143,15 +144,16 @@ async def published(request: Request) -> AsyncIterator[PinnedStore]:
         yield store
 
 
-async def published_cached(request: Request) -> AsyncIterator[PinnedStore]:
-    """:func:`published` with ``io=False``, for the built-in endpoints (see :func:`answer`)."""
-    with request.app.state.store.pinned(io=False) as store:
-        yield store
-
-
 #: A route parameter: ``store: Published`` is the published copy pinned for the request.
 Published = Annotated[PinnedStore, Depends(published)]
-Cached = Annotated[PinnedStore, Depends(published_cached)]
+
+
+class FastJSON(JSONResponse):
+    """JSON rendered by orjson (the same text for the marts' values, several times faster than
+    ``json.dumps``: at 20 clients that decides the p95)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def respond(call: Callable[[], api.Response], request: Request) -> JSONResponse:
@@ -167,20 +169,20 @@ def respond(call: Callable[[], api.Response], request: Request) -> JSONResponse:
     except Exception:
         log.exception("error answering GET %s", safe(request.url.path))
         status, payload = 500, {"error": "internal error (see the server log)"}
-    return JSONResponse(payload, status_code=status, headers={"Cache-Control": "no-store"})
+    return FastJSON(payload, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-async def answer(
-    call: Callable[[], api.Response], request: Request, store: PinnedStore
-) -> JSONResponse:
-    """A built-in endpoint: first on the event loop from cached answers only (no thread hop,
-    no lock held across I/O: most requests end here), else again in a worker thread with I/O
-    allowed, on the same generation. Endpoints only read, so running one twice is safe."""
-    try:
-        return respond(call, request)
-    except NeedsIO:
-        store.io = True
-        return await run_in_threadpool(respond, call, request)
+async def answer(request: Request, call: Callable[[PinnedStore], api.Response]) -> JSONResponse:
+    """A built-in endpoint over the copy pinned for this request: first on the event loop from
+    cached answers only (``io=False``: no thread hop; most requests end here), else again in a
+    worker thread with I/O allowed, on the same generation. Endpoints only read, so running one
+    twice is safe. (No ``Depends`` here: resolving a dependency costs more than the answer.)"""
+    with request.app.state.store.pinned(io=False) as store:
+        try:
+            return respond(lambda: call(store), request)
+        except NeedsIO:
+            store.io = True
+            return await run_in_threadpool(respond, lambda: call(store), request)
 
 
 def query_of(request: Request) -> dict[str, list[str]]:
@@ -197,35 +199,29 @@ router = APIRouter()
 
 
 @router.get("/health", summary="Status, publish time, days covered, lag, row counts")
-async def health(request: Request, store: Cached) -> JSONResponse:
-    def call() -> api.Response:
+async def health(request: Request) -> JSONResponse:
+    def call(store: PinnedStore) -> api.Response:
         api.single(query_of(request), set())
         return api.health(store)
 
-    return await answer(call, request, store)
+    return await answer(request, call)
 
 
 @router.get("/v1/metrics/mrr", summary="MRR series from fct_mrr_daily (default: last 30 days)")
-async def mrr(
-    request: Request, store: Cached, start: DateParam = None, end: DateParam = None
-) -> JSONResponse:
-    return await answer(lambda: api.mrr_series(store, query_of(request)), request, store)
+async def mrr(request: Request, start: DateParam = None, end: DateParam = None) -> JSONResponse:
+    return await answer(request, lambda store: api.mrr_series(store, query_of(request)))
 
 
 @router.get("/v1/metrics/daily", summary="metrics_daily for one date or a start..end range")
 async def daily(
-    request: Request,
-    store: Cached,
-    date: DateParam = None,
-    start: DateParam = None,
-    end: DateParam = None,
+    request: Request, date: DateParam = None, start: DateParam = None, end: DateParam = None
 ) -> JSONResponse:
-    return await answer(lambda: api.daily_metrics(store, query_of(request)), request, store)
+    return await answer(request, lambda store: api.daily_metrics(store, query_of(request)))
 
 
 @router.get("/v1/users/{user_id}/summary", summary="A user (without e-mail) and subscriptions")
-async def user_summary(request: Request, store: Cached, user_id: str) -> JSONResponse:
-    return await answer(lambda: api.user_summary(store, user_id, query_of(request)), request, store)
+async def user_summary(request: Request, user_id: str) -> JSONResponse:
+    return await answer(request, lambda store: api.user_summary(store, user_id, query_of(request)))
 
 
 def extra_route(path: str, handler: Endpoint) -> Callable[..., JSONResponse]:
@@ -256,6 +252,7 @@ def create_app(
         summary="The published marts, read-only (chapter 07)",
         version="1",
         redirect_slashes=False,
+        default_response_class=FastJSON,
         redoc_url=None,
         static_url=DOCS_STATIC,
         swagger_ui_parameters={"validatorUrl": None},  # Swagger UI's online validator: off

@@ -141,6 +141,10 @@ class Settings(BaseSettings):
 #: The variables the settings object knows, as written in the environment.
 NAMES: tuple[str, ...] = tuple(name.upper() for name in Settings.model_fields)
 _cache: dict[tuple, Settings] = {}
+try:
+    _ENCODED_NAMES: tuple = tuple(map(os.environ.encodekey, NAMES))  # type: ignore[attr-defined]
+except AttributeError:  # not CPython's os._Environ
+    _ENCODED_NAMES = ()
 
 
 def _message(error: ValidationError) -> str:
@@ -155,9 +159,19 @@ def _message(error: ValidationError) -> str:
     return "invalid setting(s) (environment or .env):\n  " + "\n  ".join(lines)
 
 
+def _snapshot() -> tuple:
+    """The known variables' current values: the key of the one-entry cache. Read from
+    ``os.environ``'s own dict of encoded names when it has one (CPython on POSIX: 3 us instead of
+    50 us for ``os.environ.get`` on each name; ``settings()`` runs several times per request)."""
+    raw = getattr(os.environ, "_data", None)
+    if isinstance(raw, dict) and _ENCODED_NAMES:
+        return tuple(map(raw.get, _ENCODED_NAMES))
+    return tuple(map(os.environ.get, NAMES))
+
+
 def settings() -> Settings:
     """The current settings, validated (raises :class:`SettingsError` naming the variable)."""
-    snapshot = tuple(os.environ.get(name) for name in NAMES)
+    snapshot = _snapshot()
     cached = _cache.get(snapshot)
     if cached is not None:
         return cached
