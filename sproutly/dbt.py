@@ -75,9 +75,10 @@ def _reads_clock_file(target: str | None) -> bool:
     passed: a new simulated day then changes nothing dbt parses (partial parsing survives it), and
     a plain ``dbt build`` in a shell sees the same "now". ``$SPROUTLY_NOW`` (drills, tests) and
     other engines (Snowflake cannot read the file) still get the var."""
-    if os.environ.get("SPROUTLY_NOW"):
+    current = settings()
+    if current.sproutly_now:
         return False
-    return (target or os.environ.get("SPROUTLY_TARGET") or "dev") in DUCKDB_TARGETS
+    return (target or current.sproutly_target) in DUCKDB_TARGETS
 
 
 def build_args(
