@@ -7,6 +7,10 @@
     ui [--port 3000]     `dagster dev` on 127.0.0.1 with this project's DAGSTER_HOME
 
 Runs are recorded in ``$DAGSTER_HOME`` (data/dagster_home), so `make ui` shows them afterwards.
+A failed run alerts once, through the same sink and policy as the daemon's run-failure sensor
+(``ALERT_WEBHOOK_URL`` when set; ``data/alerts.jsonl`` always). A run waits for the ``warehouse``
+pool at most ``SPROUTLY_POOL_WAIT_SECONDS`` (runs of this host whose process died are marked
+failed and their slots freed first).
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     with runs.project_instance() as instance:
         if args.command == "freshness":
             result = runs.execute("freshness_checks", instance=instance, capture_output=False)
+            if not result.success:
+                runs.alert_on_failure(instance, result)
             print(summary.checks_table(result))
             return 0 if result.success else 1
         if args.command == "run":
@@ -80,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance,
             capture_output=False,
         )
+        if not result.success:
+            runs.alert_on_failure(instance, result)
     print(summary.render(result))
     return 0 if result.success else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from orchestration.runs import PoolBusy
+
+    try:
+        sys.exit(main())
+    except PoolBusy as busy:
+        sys.exit(f"Not started: {busy}")

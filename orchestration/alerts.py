@@ -4,12 +4,19 @@ Policy (faults.md row 24, "retry storm"): one alert per failure *chain* — a ru
 re-executions share ``dagster/root_run_id`` — and one escalation when a chain has retried
 ``escalate_after`` times. Everything else is deduplicated, so a flapping source cannot flood the
 channel. The sink always records the alert in ``data/alerts.jsonl`` (the observability chapter reads
-it) and also POSTs it when ``ALERT_WEBHOOK_URL`` is set.
+it) and also POSTs it when ``ALERT_WEBHOOK_URL`` is set (read by the sink itself, so every caller,
+with or without the Dagster resource, honours it).
+
+The webhook URL is a secret (a Slack webhook's path is its token): no message, log line, record or
+exception this module writes contains it. A failed delivery is reported by status code or error
+class and the webhook's scheme and host only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -99,12 +106,34 @@ def decide(
     return alerts
 
 
+#: The environment variable that holds the webhook URL (a secret).
+WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
+
+
+class WebhookFailed(RuntimeError):
+    """The webhook did not accept an alert (the alert is recorded in the file regardless)."""
+
+
+def _where(url: str) -> str:
+    """The webhook's scheme and host, never its path or query (which carry the token)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "the webhook (an invalid URL)"
+    return f"{parsed.scheme}://{parsed.host}"
+
+
 class AlertSink:
-    """Records alerts locally and, when a webhook URL is configured, posts them."""
+    """Records alerts locally and, when a webhook URL is configured, posts them.
+
+    ``webhook_url`` None (the default) reads ``ALERT_WEBHOOK_URL``; ``""`` means no webhook.
+    """
 
     def __init__(
         self, webhook_url: str | None = None, path: Path | None = None, timeout: float = 5.0
     ):
+        if webhook_url is None:
+            webhook_url = os.environ.get(WEBHOOK_ENV)
         self.webhook_url = webhook_url or None
         self.path = path or paths.alerts_path()
         self.timeout = timeout
@@ -117,19 +146,35 @@ class AlertSink:
     def sent_keys(self) -> set[tuple[str, str]]:
         return {(a["kind"], a["chain_id"]) for a in self.sent()}
 
+    def _post(self, alert: Alert) -> tuple[int | str, str | None]:
+        """POST the alert: (status code or error class, a failure message without the URL)."""
+        assert self.webhook_url
+        httpx_logger = logging.getLogger("httpx")  # its INFO line names the full URL
+        level = httpx_logger.level
+        httpx_logger.setLevel(logging.WARNING)
+        try:
+            response = httpx.post(
+                self.webhook_url, json=alert.slack_payload(), timeout=self.timeout
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # their text holds the URL
+            name = type(exc).__name__
+            return f"error: {name}", f"{name} posting to {_where(self.webhook_url)}"
+        finally:
+            httpx_logger.setLevel(level)
+        if response.is_success:
+            return response.status_code, None
+        return (
+            response.status_code,
+            f"HTTP {response.status_code} from {_where(self.webhook_url)}",
+        )
+
     def send(self, alert: Alert) -> None:
-        """Post (if configured), then record. A webhook that fails is recorded, then raised."""
+        """Post (if configured), then record. A webhook that fails is recorded, then raised
+        (:class:`WebhookFailed`, whose text names the status and host, never the URL)."""
         delivered: int | str | None = None
-        error: Exception | None = None
+        error: str | None = None
         if self.webhook_url:
-            try:
-                response = httpx.post(
-                    self.webhook_url, json=alert.slack_payload(), timeout=self.timeout
-                )
-                response.raise_for_status()
-                delivered = response.status_code
-            except httpx.HTTPError as exc:
-                delivered, error = f"error: {type(exc).__name__}", exc
+            delivered, error = self._post(alert)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as f:
             f.write(
@@ -137,6 +182,4 @@ class AlertSink:
             )
         print(f"ALERT [{alert.kind}] {alert.title}: {alert.text}")
         if error is not None:
-            raise RuntimeError(
-                f"alert recorded in {self.path} but the webhook failed: {error}"
-            ) from error
+            raise WebhookFailed(f"alert recorded in {self.path} but the webhook failed: {error}")

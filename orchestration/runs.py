@@ -7,7 +7,13 @@ chapter 06's drills and the week of history its checkpoint builds. A run started
   and what went wrong; with ``capture_output`` (notebooks, checkpoints) whatever still prints is
   swallowed too, so no timestamp or run id reaches a page;
 - tagged like the deployment's own runs: ``sproutly/simulated_now`` (the simulated clock it ran
-  at, which ``orchestration.observability`` reads), the partition range, ``sproutly/backfill``.
+  at, which ``orchestration.observability`` reads), the partition range, ``sproutly/backfill``,
+  and the process that runs it (``sproutly/host``, ``sproutly/pid``);
+- safe after a crash: a run of this host whose process is gone (``kill -9``, a lost kernel) still
+  says STARTED and holds its ``warehouse`` pool slot. Before a run starts, such dead runs are
+  marked failed (and alerted), and their slots freed (:func:`recover_dead_runs`). A slot held by
+  a live run is waited for with a visible message, at most ``SPROUTLY_POOL_WAIT_SECONDS``
+  (default 600), then :class:`PoolBusy` is raised (:func:`wait_for_pool`).
 
 ::
 
@@ -26,7 +32,11 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import secrets
+import socket
+import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +58,15 @@ BACKFILL_TAG = "sproutly/backfill"
 #: Dagster's own tags for a run over a range of partitions.
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+#: The process a run started through here executes in (a dead process = a dead run).
+HOST_TAG = "sproutly/host"
+PID_TAG = "sproutly/pid"
+#: The pool every writer of the warehouse sits in (limit 1 in dagster.yaml; used by ``defs/``).
+WAREHOUSE_POOL = "warehouse"
+#: How long a run waits for a pool slot held by another live run before giving up.
+POOL_WAIT_ENV = "SPROUTLY_POOL_WAIT_SECONDS"
+DEFAULT_POOL_WAIT_SECONDS = 600.0
 
 #: Only warnings and errors reach the console; the full event log is in the Dagster UI.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -107,6 +126,129 @@ def _quiet(capture_output: bool) -> Iterator[None]:
             logger.setLevel(level)
 
 
+def process_tags() -> dict[str, str]:
+    """The tags that name this process: its host and pid."""
+    return {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+
+
+def _process_is_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def recover_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed every run of this host still STARTING/STARTED whose process is gone, free the
+    pool slots of every run that no longer runs, and alert each run marked failed here (once per
+    chain, like any failed run). Returns the ids of the runs marked failed.
+
+    Only runs started through :func:`execute` carry a pid; a run the daemon launched is left to
+    the daemon (and waited for by :func:`wait_for_pool`).
+    """
+    host = socket.gethostname()
+    dead: list[str] = []
+    in_progress = dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    )
+    for record in instance.get_run_records(filters=in_progress):
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG, "")
+        if run.tags.get(HOST_TAG) != host or not pid.isdigit() or not _process_is_gone(int(pid)):
+            continue
+        instance.report_run_failed(
+            run, f"the process of this run (pid {pid} on {host}) is gone: marked failed"
+        )
+        dead.append(run.run_id)
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        holders = storage.get_concurrency_run_ids()
+        if holders:
+            running = {
+                r.dagster_run.run_id
+                for r in instance.get_run_records(
+                    filters=dg.RunsFilter(run_ids=list(holders), statuses=_IN_PROGRESS)
+                )
+            }
+            for run_id in sorted(holders - running):
+                storage.free_concurrency_slots_for_run(run_id)
+    for run_id in dead:
+        alert_on_failure(instance, run_id)
+    return dead
+
+
+_IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+class PoolBusy(RuntimeError):
+    """A pool slot stayed held by another live run for longer than the wait allows."""
+
+
+def _pool_holders(instance: dg.DagsterInstance, pool: str) -> list[str]:
+    """The runs holding all of ``pool``'s slots (empty when a slot is free or there is no limit)."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return []
+    info = storage.get_concurrency_info(pool)
+    limit = info.limit if info.limit is not None else info.slot_count
+    if not limit or info.active_slot_count < limit:
+        return []
+    return sorted(info.active_run_ids)
+
+
+def wait_for_pool(
+    instance: dg.DagsterInstance, pool: str = WAREHOUSE_POOL, timeout: float | None = None
+) -> None:
+    """Return when ``pool`` has a free slot; recover dead runs first and while waiting.
+
+    While another live run holds the slot, say so on stderr (once) and wait, at most ``timeout``
+    seconds (default ``SPROUTLY_POOL_WAIT_SECONDS``, 600); then raise :class:`PoolBusy` naming
+    the holder.
+    """
+    if timeout is None:
+        timeout = float(os.environ.get(POOL_WAIT_ENV) or DEFAULT_POOL_WAIT_SECONDS)
+    deadline = time.monotonic() + timeout
+    said = False
+    while True:
+        recover_dead_runs(instance)
+        holders = _pool_holders(instance, pool)
+        if not holders:
+            return
+        described = ", ".join(_describe(instance, run_id) for run_id in holders)
+        if time.monotonic() >= deadline:
+            raise PoolBusy(
+                f"the {pool!r} pool is still held by {described} after {timeout:.0f} s: "
+                f"wait for that run, or cancel it (Dagster UI, Runs) if it is stuck; "
+                f"{POOL_WAIT_ENV} sets how long to wait"
+            )
+        if not said:
+            print(
+                f"waiting for the {pool!r} pool, held by {described} "
+                f"(at most {timeout:.0f} s, {POOL_WAIT_ENV})",
+                file=sys.__stderr__,
+                flush=True,
+            )
+            said = True
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def _describe(instance: dg.DagsterInstance, run_id: str) -> str:
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return f"run {run_id[:8]}"
+    where = f", pid {run.tags[PID_TAG]}" if PID_TAG in run.tags else ""
+    return f"run {run_id[:8]} ({run.job_name}, {run.status.value}{where})"
+
+
 def execute(
     job: dg.JobDefinition | str,
     *,
@@ -124,7 +266,8 @@ def execute(
     run; ``selection`` limits the run to these assets (and their checks); ``backfill`` reloads
     the range. Without ``instance`` the run goes to an ephemeral instance (nothing recorded);
     pass :func:`project_instance` to record it. Never raises on a failed step: inspect
-    ``result.success``.
+    ``result.success``. Waits for the ``warehouse`` pool first (:func:`wait_for_pool`), which
+    raises :class:`PoolBusy` when a live run keeps it too long.
     """
     if isinstance(job, str):
         if definitions is None:
@@ -132,33 +275,41 @@ def execute(
 
             definitions = defs()
         job = definitions.resolve_job_def(job)
+    instance = instance or dg.DagsterInstance.ephemeral()
+    wait_for_pool(instance)
     with _quiet(capture_output):
         return job.execute_in_process(
             partition_key=partition_key,
             asset_selection=list(selection) if selection is not None else None,
-            instance=instance or dg.DagsterInstance.ephemeral(),
+            instance=instance,
             run_config=QUIET,
-            tags=run_tags(partition_range=partition_range, backfill=backfill),
+            tags={
+                **run_tags(partition_range=partition_range, backfill=backfill),
+                **process_tags(),
+            },
             raise_on_error=False,
         )
 
 
 def alert_on_failure(
     instance: dg.DagsterInstance,
-    result: dg.ExecuteInProcessResult,
+    result: dg.ExecuteInProcessResult | str,
     alerts: AlertsResource | None = None,
 ) -> None:
     """Evaluate the project's run-failure sensor (``alert_on_run_failure``) for a failed
-    in-process run, as the daemon would: one alert per failure chain, sent to the sink
-    (``data/alerts.jsonl`` without a webhook)."""
+    in-process run (its result or run id), as the daemon would for the runs it launches: one
+    alert per failure chain, through the configured sink (``ALERT_WEBHOOK_URL`` when set, and
+    ``data/alerts.jsonl`` always), whether or not ``alerts`` is given."""
     from orchestration.defs.resources import AlertsResource
     from orchestration.defs.sensors import alert_on_run_failure
 
-    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    run_id = result if isinstance(result, str) else result.run_id
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
+    failure = records[-1].event_log_entry.dagster_event
     context = dg.build_run_status_sensor_context(
         sensor_name=alert_on_run_failure.name,
         dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_run=instance.get_run_by_id(run_id),
         dagster_event=failure,
         resources={"alerts": alerts or AlertsResource()},
     ).for_run_failure()

@@ -14,9 +14,9 @@ import dagster as dg
 from ingestion import IngestionConfig, LoadResult, backfill_events, load, reconcile
 from orchestration.defs.resources import BillingAPIResource
 from orchestration.landing import landed_files
+from orchestration.runs import WAREHOUSE_POOL
 from sproutly import paths
 
-WAREHOUSE_POOL = "warehouse"
 EVENTS_START_DATE = "2026-01-01"  # the simulated product's first day (docs/contracts.md §1)
 
 events_partitions = dg.DailyPartitionsDefinition(start_date=EVENTS_START_DATE, end_offset=1)
@@ -30,11 +30,33 @@ def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
+#: How the loader words an error that retrying cannot fix: an HTTP 4xx it did not retry, a
+#: pagination loop, a missing setting, too many rejected rows, a broken invariant.
+TERMINAL_ERRORS = (
+    "Not retried.",
+    "PaginationLoop:",
+    "MissingSetting:",
+    "RejectRatioExceeded:",
+    "InvariantViolation:",
+)
+
+
+def is_terminal(message: str) -> bool:
+    """True when a failed load's message says retrying cannot help (the step's RetryPolicy is
+    then skipped, so the first alert names the real cause instead of a retry storm)."""
+    return any(marker in message for marker in TERMINAL_ERRORS)
+
+
+def load_failure(message: str) -> dg.Failure:
+    """The step failure for a failed load: retried by the step's RetryPolicy unless terminal."""
+    return dg.Failure(message, allow_retries=not is_terminal(message))
+
+
 def _materializations(results: list[LoadResult]):
     """One MaterializeResult per loaded entity, with the load's bookkeeping as metadata."""
     for r in results:
         if r.status == "failed":
-            raise dg.Failure(f"{r.source}.{r.entity} load {r.load_id} failed: {r.message}")
+            raise load_failure(f"{r.source}.{r.entity} load {r.load_id} failed: {r.message}")
         yield dg.MaterializeResult(
             asset_key=raw_key(f"{r.source}_{r.entity}"),
             metadata={
