@@ -55,14 +55,36 @@ def main(argv: list[str] | None = None) -> int:
             "orchestration.definitions",
         ]
         os.execv(dagster, [dagster, *command])
+    from orchestration import runs
+
+    try:
+        return _run(args)
+    except runs.PoolBusy as busy:
+        print(f"Not started: {busy}", file=sys.stderr)
+        return 1
+
+
+def _alert_if_failed(instance, result) -> None:
+    """One alert for a failed run; a webhook that fails is reported, the run's summary still shown."""
+    from orchestration import runs
+    from orchestration.alerts import WebhookFailed
+
+    if result.success:
+        return
+    try:
+        runs.alert_on_failure(instance, result)
+    except WebhookFailed as failed:
+        print(failed, file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
     from orchestration import runs, summary
     from orchestration.landing import landed_files
 
     with runs.project_instance() as instance:
         if args.command == "freshness":
             result = runs.execute("freshness_checks", instance=instance, capture_output=False)
-            if not result.success:
-                runs.alert_on_failure(instance, result)
+            _alert_if_failed(instance, result)
             print(summary.checks_table(result))
             return 0 if result.success else 1
         if args.command == "run":
@@ -86,16 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance,
             capture_output=False,
         )
-        if not result.success:
-            runs.alert_on_failure(instance, result)
+        _alert_if_failed(instance, result)
     print(summary.render(result))
     return 0 if result.success else 1
 
 
 if __name__ == "__main__":
-    from orchestration.runs import PoolBusy
-
-    try:
-        sys.exit(main())
-    except PoolBusy as busy:
-        sys.exit(f"Not started: {busy}")
+    sys.exit(main())

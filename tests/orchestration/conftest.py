@@ -30,3 +30,58 @@ def dbt_parsed():
     result = dbt("parse")
     assert result.success, result.exception
     return result
+
+
+class LocalServer:
+    """An HTTP server on 127.0.0.1 that answers every request with ``status`` and records it:
+    a Slack-compatible webhook stand-in, or a billing API that rejects the token."""
+
+    def __init__(self, status: int = 200) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.status = status
+        self.received: list[dict] = []  # JSON bodies of the POSTs
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                server.requests.append((self.command, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    server.received.append(json.loads(self.rfile.read(length)))
+                body = b'{"error": "no"}' if server.status >= 400 else b"ok"
+                self.send_response(server.status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer  # noqa: N815 (http.server naming)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def local_server():
+    """Start :class:`LocalServer` instances (``local_server(status)``); all closed afterwards."""
+    started: list[LocalServer] = []
+
+    def start(status: int = 200) -> LocalServer:
+        started.append(LocalServer(status))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()

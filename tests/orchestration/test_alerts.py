@@ -1,36 +1,15 @@
 """Alert policy and delivery (faults.md row 24), with a real webhook receiver on loopback."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from orchestration.alerts import AlertSink, FailedRun, decide
 
 
 @pytest.fixture
-def webhook():
+def webhook(local_server):
     """A Slack-compatible webhook stand-in on 127.0.0.1 that records what it receives."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server naming)
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
+    server = local_server(200)
+    return f"{server.url}/hook", server.received
 
 
 def failure(run_id="r1", root="r1", retry=0, step_retries=0):
