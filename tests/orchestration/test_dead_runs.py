@@ -77,4 +77,4 @@ def test_a_run_killed_mid_step_is_failed_and_frees_the_pool(data_dir):
     killed = records[0].dagster_run
     sent = AlertSink().sent()
     assert [(a["kind"], a["run_id"]) for a in sent] == [("failure", killed.run_id)], sent
-    assert f"pid {killed.tags["sproutly/pid"]}" in sent[0]["text"]
+    assert f"pid {killed.tags['sproutly/pid']}" in sent[0]["text"]
