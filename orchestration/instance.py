@@ -21,6 +21,8 @@ from sproutly import paths
 from sproutly.settings import settings
 
 TEMPLATE = Path(__file__).with_name("dagster.yaml")
+#: The pool every writer of the warehouse sits in (``pools.default_limit: 1`` in dagster.yaml).
+WAREHOUSE_POOL = "warehouse"
 
 
 def _no_fsync(dbapi_connection: object, _connection_record: object) -> None:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from orchestration.instance import WAREHOUSE_POOL
 from sproutly import clock, paths
 from sproutly.settings import settings
 
@@ -62,8 +63,6 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 #: The process a run started through here executes in (a dead process = a dead run).
 HOST_TAG = "sproutly/host"
 PID_TAG = "sproutly/pid"
-#: The pool every writer of the warehouse sits in (limit 1 in dagster.yaml; used by ``defs/``).
-WAREHOUSE_POOL = "warehouse"
 #: How long a run waits for a pool slot held by another live run before giving up.
 POOL_WAIT_ENV = "SPROUTLY_POOL_WAIT_SECONDS"
 DEFAULT_POOL_WAIT_SECONDS = 600.0

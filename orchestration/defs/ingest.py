@@ -13,8 +13,8 @@ import dagster as dg
 
 from ingestion import IngestionConfig, LoadResult, backfill_events, load, reconcile
 from orchestration.defs.resources import BillingAPIResource
+from orchestration.instance import WAREHOUSE_POOL
 from orchestration.landing import landed_files
-from orchestration.runs import WAREHOUSE_POOL
 from sproutly import paths
 
 EVENTS_START_DATE = "2026-01-01"  # the simulated product's first day (docs/contracts.md §1)
