@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from sproutly import paths
+from sproutly.settings import settings
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class AlertSink:
         self, webhook_url: str | None = None, path: Path | None = None, timeout: float = 5.0
     ):
         if webhook_url is None:
-            webhook_url = os.environ.get(WEBHOOK_ENV)
+            webhook_url = settings().plain(WEBHOOK_ENV)
         self.webhook_url = webhook_url or None
         self.path = path or paths.alerts_path()
         self.timeout = timeout

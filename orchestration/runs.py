@@ -65,7 +65,6 @@ HOST_TAG = "sproutly/host"
 PID_TAG = "sproutly/pid"
 #: How long a run waits for a pool slot held by another live run before giving up.
 POOL_WAIT_ENV = "SPROUTLY_POOL_WAIT_SECONDS"
-DEFAULT_POOL_WAIT_SECONDS = 600.0
 
 #: Only warnings and errors reach the console; the full event log is in the Dagster UI.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -219,7 +218,7 @@ def wait_for_pool(
     the holder.
     """
     if timeout is None:
-        timeout = float(os.environ.get(POOL_WAIT_ENV) or DEFAULT_POOL_WAIT_SECONDS)
+        timeout = settings().sproutly_pool_wait_seconds
     deadline = time.monotonic() + timeout
     said = False
     while True:

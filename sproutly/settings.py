@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(None, **_accepts("an http(s) URL (secret)"))
     serving_port: int = Field(8000, ge=0, le=65535, **_accepts("a port 0..65535 (0 = any)"))
     serving_max_lag_days: int = Field(1, ge=0, **_accepts("a whole number of days >= 0"))
+    sproutly_pool_wait_seconds: float = Field(
+        600, gt=0, **_accepts("seconds > 0 a run waits for the warehouse pool")
+    )
     # --- tools' own variables the project reads
     dbt_target_path: Path | None = Field(None, **_accepts("a folder path"))
     dbt_indirect_selection: Literal["eager", "cautious", "buildable", "empty"] | None = Field(
