@@ -19,7 +19,8 @@ from sproutly import paths
 
 EVENTS_START_DATE = "2026-01-01"  # the simulated product's first day (docs/contracts.md §1)
 
-events_partitions = dg.DailyPartitionsDefinition(start_date=EVENTS_START_DATE, end_offset=1)
+# One partition per drop date; a day's partition exists once the day is over (its folder is complete).
+events_partitions = dg.DailyPartitionsDefinition(start_date=EVENTS_START_DATE)
 
 APP_ENTITIES = ("plans", "users", "subscriptions")
 BILLING_ENTITIES = ("invoices", "payments")
@@ -134,9 +135,10 @@ def _dates(start: str, end: str) -> list[date]:
     group_name="raw",
     kinds={"jsonl", "duckdb"},
     partitions_def=events_partitions,
-    # A backfill launches one run per partition, so one bad day fails alone and is rerun alone;
-    # `python -m orchestration run` still loads a whole range in one run (a range-tagged run).
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    # A backfill is one run over the whole range (UI, daemon and `python -m orchestration backfill`
+    # alike): every run ends in a full `dbt build`, so one run per day would repeat it per day. A
+    # failed backfill is rerun whole; the reload (delete + insert per partition) makes that safe.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )
 def events(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

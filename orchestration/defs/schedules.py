@@ -1,10 +1,10 @@
 """Jobs and schedules: what runs together, and when.
 
 ``daily_pipeline`` is the whole graph for one events partition (a day's file drops), dbt build,
-publish and freshness. The events partitions run one day past "now" (``end_offset=1``: today's drops
-are a partition while they land), so the 06:00 schedule targets *today's* partition and its run also
-picks up every earlier file through the app/billing cursors and the file manifest. Backfills run the
-same job one partition per run (see the events asset's backfill policy). ``freshness_checks``
+publish and freshness. A day's partition exists once the day is over, so the 06:00 schedule targets
+*yesterday's* partition, the last complete day (as ``python -m orchestration daily`` does); the app
+and billing loaders pick up every change since their cursors whatever the partition. A backfill runs
+the same job once over its whole range (see the events asset's backfill policy). ``freshness_checks``
 selects the source freshness check, whose raw tables come from dbt's manifest: it is built with the
 definitions (:func:`schedules`), not when this module is imported.
 """
