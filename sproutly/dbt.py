@@ -106,6 +106,20 @@ def build_args(
     return cli
 
 
+#: Secrets dbt's profile needs, under the ``DBT_ENV_SECRET_`` names dbt masks in its logs and
+#: artefacts (dbt allows such variables only in profiles.yml and packages.yml).
+PROFILE_SECRETS = {
+    "DBT_ENV_SECRET_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE": "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"
+}
+
+
+def secret_env() -> dict[str, str]:
+    """``DBT_ENV_SECRET_*`` variables for dbt, from the settings that are set (values never shown)."""
+    current = settings()
+    values = {name: current.plain(setting) for name, setting in PROFILE_SECRETS.items()}
+    return {name: value for name, value in values.items() if value}
+
+
 def dbt(
     *args: str,
     target: str | None = None,
@@ -135,6 +149,7 @@ def dbt(
         "DO_NOT_TRACK": "1",
         **(env or {}),
     }
+    call_env.update(secret_env())
     if target is not None:
         call_env["SPROUTLY_TARGET"] = target
     if target_path is not None:

@@ -267,3 +267,20 @@ def test_a_plain_dbt_cli_reads_the_simulated_clock_and_keeps_its_partial_parse(t
     assert "2026-05-01" in shown[0] and "2026-05-02" in shown[1]
     # The second day: dbt reused its partial parse (a var change would have forced a full parse).
     assert "Unable to do partial parsing" not in shown[1], shown[1][-2000:]
+
+
+def test_profile_secrets_reach_dbt_only_under_masked_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt masks the values of DBT_ENV_SECRET_* variables in its logs: every secret the profile
+    reads must use such a name, and sproutly.dbt hands it over from the settings."""
+    import re
+
+    profile = (sproutly_dbt.PROJECT_DIR / "profiles.yml").read_text()
+    read = set(re.findall(r"env_var\('([A-Z0-9_]+)'", profile))
+    secret_like = {n for n in read if re.search("PASSPHRASE|PASSWORD|TOKEN|SECRET|KEY$", n)}
+    assert secret_like and all(n.startswith("DBT_ENV_SECRET_") for n in secret_like), secret_like
+    monkeypatch.setenv("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "marker-passphrase")
+    assert sproutly_dbt.secret_env() == {
+        "DBT_ENV_SECRET_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE": "marker-passphrase"
+    }
+    monkeypatch.delenv("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
+    assert sproutly_dbt.secret_env() == {}
