@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def billing_api_with_faults(simulation: Simulation, retry_after: float = 2.0) -> Iterator[BillingAPI]:
+def billing_api_with_faults(
+    simulation: Simulation, retry_after: float = 2.0
+) -> Iterator[BillingAPI]:
     """A fresh simulated billing API on 127.0.0.1 that serves the simulation's fault config (as
     ``python -m orchestration run`` serves it), sending ``Retry-After: <retry_after>`` with every
     429. Its request counter starts at 0, so the same loads meet the same faults on every run."""
