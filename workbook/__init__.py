@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
+
 from sproutly import clock, paths
 from workbook import checks, plots, results, show
 from workbook.checkpoints import Checkpoint, checkpoint
@@ -29,6 +31,10 @@ from workbook.pipeline import ingestion_config, results_table, simulation
 from workbook.query import WarehouseLocked, fingerprints, query, row_counts
 from workbook.sandbox import Sandbox, sandbox
 from workbook.triggers import THRESHOLDS, UpgradeAssessment, plot_triggers, upgrade_triggers
+
+# Tables show whole messages: the part of an error that matters is often past pandas' default of
+# 50 characters per cell.
+pd.set_option("display.max_colwidth", 200)
 
 
 def simulated_now() -> datetime:
