@@ -7,7 +7,7 @@ costs ~2-3 s instead of ~10 s for a ``dbt`` subprocess. Every call
 - sets ``SPROUTLY_DATA_DIR`` to the absolute data root, which the profile reads to find the
   warehouse file, so a test's ``tmp_path`` moves the whole run;
 - leaves the simulated "now" to the project's ``sproutly_now()`` macro, which on DuckDB reads the
-  clock file ``<data>/clock.json`` at query time; the var ``sproutly_now`` is passed only when
+  clock file ``<data>/clock.json`` when it compiles a node; the var ``sproutly_now`` is passed only when
   ``$SPROUTLY_NOW`` pins "now" or the engine cannot read the file (Snowflake). Freshness, "not in
   the future" tests and the metric spine never read the wall clock;
 - turns telemetry and colours off, so notebook output is stable.
@@ -66,12 +66,12 @@ def _now_var() -> str | None:
         return None
 
 
-#: Targets on DuckDB, whose queries read the simulated clock file themselves (macro sproutly_now).
+#: Targets on DuckDB, where dbt reads the simulated clock file itself (macro sproutly_now).
 DUCKDB_TARGETS = {"dev", "prod"}
 
 
 def _reads_clock_file(target: str | None) -> bool:
-    """True when dbt's queries read ``<data>/clock.json`` themselves, so no ``sproutly_now`` var is
+    """True when dbt reads ``<data>/clock.json`` itself (at compile time), so no ``sproutly_now`` var is
     passed: a new simulated day then changes nothing dbt parses (partial parsing survives it), and
     a plain ``dbt build`` in a shell sees the same "now". ``$SPROUTLY_NOW`` (drills, tests) and
     other engines (Snowflake cannot read the file) still get the var."""

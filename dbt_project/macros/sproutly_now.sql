@@ -4,10 +4,12 @@
     1. The var `sproutly_now` (`--vars '{"sproutly_now": "YYYY-MM-DD HH:MM:SS"}'`) wins: unit tests
        pin it, and sproutly.dbt passes it when $SPROUTLY_NOW pins "now" (drills, tests) and on
        engines that cannot read the clock file (Snowflake).
-    2. Otherwise, on DuckDB, the simulated clock itself: `<SPROUTLY_DATA_DIR>/clock.json`, read by the
-       query at run time. A plain `dbt build` from a shell sees the same "now" as the pipeline, and a
-       new simulated day changes no var, so dbt's partial parsing survives it.
-    3. Elsewhere, the warehouse's current time in UTC.
+    2. Otherwise, on DuckDB, the simulated clock itself: dbt reads `<SPROUTLY_DATA_DIR>/clock.json`
+       when it compiles the node and writes the instant into the SQL as a literal. A plain `dbt build`
+       from a shell sees the same "now" as the pipeline, a new simulated day changes no var (dbt's
+       partial parsing survives it), and a view keeps no path to the file (a warehouse copied to
+       another data folder, as checkpoints and sandboxes do, still works).
+    3. Elsewhere, or with no clock file yet, the warehouse's current time in UTC.
 -#}
 {% macro sproutly_now() -%}
     {%- set now = var('sproutly_now', none) -%}
@@ -22,9 +24,19 @@
     {{ return(adapter.dispatch('current_timestamp_utc', 'sproutly')()) }}
 {%- endmacro %}
 
-{#- The clock file the simulator writes every simulated day (sproutly/clock.py). -#}
+{#- The clock file the simulator writes every simulated day (sproutly/clock.py), read at compile time. -#}
 {% macro duckdb__simulated_clock() -%}
-    (select cast(clock.now as timestamp) from read_json('{{ env_var("SPROUTLY_DATA_DIR") }}/clock.json') as clock)
+    {%- if execute -%}
+        {%- set path = env_var('SPROUTLY_DATA_DIR', '') ~ '/clock.json' -%}
+        {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}
+        {%- if found -%}
+            {%- set now = run_query(
+                "select cast(cast(now as timestamp) as varchar) from read_json('" ~ path ~ "')"
+            ).columns[0].values()[0] -%}
+            {{- return("cast('" ~ now ~ "' as timestamp)") -}}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return(adapter.dispatch('current_timestamp_utc', 'sproutly')()) -}}
 {%- endmacro %}
 
 {#- The first day not yet simulated: models cover days strictly before it. -#}
