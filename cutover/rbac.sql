@@ -2,7 +2,8 @@
 --
 -- Three functional roles, each with exactly what its job needs (least privilege):
 --   LOADER       ingestion: writes the raw layer (RAW) and its load log (META). Reads nothing else.
---   TRANSFORMER  dbt: reads RAW and META, owns and writes STAGING, INTERMEDIATE, MARTS, SNAPSHOTS.
+--   TRANSFORMER  dbt: reads RAW and META; creates, and so owns, the tables and views in STAGING,
+--                INTERMEDIATE, MARTS and SNAPSHOTS. SYSADMIN owns the schemas themselves.
 --   REPORTER     the serving API, dashboards, analysts: reads MARTS only -- never raw data.
 -- One service user per role, authenticated by key pair (no passwords): the private key stays with
 -- the client (SNOWFLAKE_PRIVATE_KEY_PATH), only the public key is registered here.
@@ -17,7 +18,9 @@
 -- 1. Compute and storage: created by SYSADMIN, which owns infrastructure objects.
 USE ROLE SYSADMIN;
 
--- XSMALL and a 60 s auto-suspend: a warehouse costs credits only while it runs queries.
+-- XSMALL (1 credit per hour). A warehouse bills per second while it is running (resumed), with a
+-- 60 s minimum each time it resumes, until it suspends: AUTO_SUSPEND = 60 stops the bill after
+-- 60 idle seconds (cost_controls.sql adds a monthly credit quota).
 CREATE WAREHOUSE IF NOT EXISTS SPROUTLY_WH
     WITH WAREHOUSE_SIZE = 'XSMALL' AUTO_SUSPEND = 60 AUTO_RESUME = TRUE INITIALLY_SUSPENDED = TRUE;
 

@@ -86,3 +86,23 @@ def test_every_role_has_the_warehouse_a_user_and_rolls_up_to_sysadmin(granted):
         assert ("USAGE", "DATABASE", "SPROUTLY") in granted[role]
         assert ("ROLE", "USER", f"SPROUTLY_{role}") in granted[role]
         assert ("ROLE", "ROLE", role) in granted["SYSADMIN"]
+
+
+def test_cost_controls_parse_as_snowflake_and_match_the_estimate():
+    """cutover/cost_controls.sql: Snowflake's grammar accepts every statement (a misspelt
+    trigger action is unparsable), and its auto-suspend is the one the cost estimate assumes."""
+    import re
+
+    from cutover import portability
+    from workbook.ch08_snowflake_cutover import cost
+
+    text = (rbac.RBAC_SQL.parent / "cost_controls.sql").read_text()
+    assert portability.problems(text) == []
+    assert portability.problems(text.replace("DO NOTIFY", "DO WARN"))
+    for sql in (text, rbac.RBAC_SQL.read_text()):
+        assert re.findall(r"AUTO_SUSPEND = (\d+)", sql) and {
+            int(s) for s in re.findall(r"AUTO_SUSPEND = (\d+)", sql)
+        } == {cost.AUTO_SUSPEND_SECONDS}
+    assert re.search(r"CREATE RESOURCE MONITOR .+ CREDIT_QUOTA = \d+", text, re.S)
+    assert "ON 100 PERCENT DO SUSPEND" in text
+    assert "ALTER WAREHOUSE SPROUTLY_WH SET RESOURCE_MONITOR = SPROUTLY_MONTHLY" in text

@@ -11,11 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbook.ch08_snowflake_cutover import exercise_checks, when
+from workbook.ch08_snowflake_cutover import cost, exercise_checks, when
+from workbook.triggers import upgrade_triggers
 
 
-def _runs(*rows: tuple[str, str, float]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["job", "status", "duration_s"])
+def _runs(*rows: tuple[str, str, float], partition: str = "2026-05-01") -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["job", "status", "duration_s"])
+    return frame.assign(partition=partition, is_backfill=False, retry_number=0)
 
 
 def test_rough_rounds_up_to_a_power_of_ten() -> None:
@@ -28,18 +30,59 @@ def test_rough_rounds_up_to_a_power_of_ten() -> None:
     assert when.rough(25, "min", (10, 20, 30)) == "under 30 min"
 
 
-def test_run_minutes_is_the_longest_successful_pipeline_run() -> None:
-    runs = _runs(
-        ("daily_pipeline", "SUCCESS", 60.0),
-        ("daily_pipeline", "SUCCESS", 150.0),
-        ("daily_pipeline", "FAILURE", 900.0),  # a failed run is not a full run
-        ("freshness_checks", "SUCCESS", 600.0),  # another job
+def test_run_minutes_is_the_median_daily_run_not_the_slowest() -> None:
+    """The playbook's "regularly exceed": one slow day among nine does not move the input."""
+    daily = [("daily_pipeline", "SUCCESS", 60.0 * m) for m in (2, 2, 3, 3, 3, 4, 4, 5)]
+    runs = pd.concat(
+        [
+            _runs(*daily, ("daily_pipeline", "SUCCESS", 60.0 * 45)),  # one slow day
+            _runs(("daily_pipeline", "FAILURE", 9000.0)),  # a failed run is not a full run
+            _runs(("freshness_checks", "SUCCESS", 6000.0)),  # another job
+            _runs(("daily_pipeline", "SUCCESS", 7000.0), partition="2026-01-01..2026-04-30"),
+            _runs(("daily_pipeline", "SUCCESS", 5.0)).assign(retry_number=1),  # re-execution
+            _runs(("daily_pipeline", "SUCCESS", 8000.0)).assign(is_backfill=True),
+        ],
+        ignore_index=True,
     )
     measured = when.run_minutes(runs)
-    assert measured.value == pytest.approx(2.5)
-    assert "of 2" in measured.source
+    assert measured.value == pytest.approx(3.0)
+    assert measured.rough == "under 10 min"
+    assert "p50 of 9" in measured.source
+    durations = when.run_durations(runs)
+    assert durations.count == 9
+    assert durations.p90 == pytest.approx(60 * (5 + 0.2 * 40))  # 8th + 0.2 of the way to the 9th
+    assert durations.table()["run duration"].tolist() == ["under 10 min", "under 20 min"]
+    team = {"data_gb": 1, "concurrent_users": 1}
+    assert upgrade_triggers(run_minutes=measured.value, **team).verdict == "local-first"
+    assert upgrade_triggers(run_minutes=45, **team).fired == ["run_minutes"]  # the slowest run
     with pytest.raises(ValueError, match="no successful"):
         when.run_minutes(_runs(("daily_pipeline", "FAILURE", 10.0)))
+
+
+def test_first_month_bills_per_second_with_a_minimum_per_resume() -> None:
+    assert cost.billed_seconds(0, auto_suspend_seconds=0) == 60  # the minimum per resume
+    assert cost.billed_seconds(30) == 90  # 30 s of work, then 60 s idle until auto-suspend
+    assert cost.billed_seconds(600) == 660
+    assert cost.billed_seconds(20, auto_suspend_seconds=10) == 60
+    with pytest.raises(ValueError):
+        cost.billed_seconds(-1)
+    table = cost.first_month(
+        [
+            cost.Workload("daily_pipeline", runs_per_day=1, run_seconds=600),
+            cost.Workload("hourly_freshness", runs_per_day=24, run_seconds=60),
+        ],
+        price_per_credit=2.0,
+    ).set_index("workload")
+    # 30 runs x 660 s = 5.5 h at 1 credit/h; 720 runs x 120 s = 24 h
+    assert table.loc["daily_pipeline", "credits"] == pytest.approx(5.5)
+    assert table.loc["hourly_freshness", "credits"] == pytest.approx(24.0)
+    assert table.loc["total", "credits"] == pytest.approx(29.5)
+    assert table.loc["total", "cost"] == pytest.approx(59.0)
+    assert table.loc["hourly_freshness", "runs per month"] == 720
+    bigger = cost.first_month(
+        [cost.Workload("daily_pipeline", 1, 600)], credits_per_hour=2, auto_suspend_seconds=0
+    )
+    assert bigger["credits"].iloc[0] == pytest.approx(10.0)  # 30 x 600 s x 2 credits/h
 
 
 def test_measure_assess_and_tables(data_dir: Path) -> None:

@@ -180,3 +180,28 @@ def snowflake_check() -> str:
     with contextlib.redirect_stdout(printed), quiet():
         code = main(["check", "--no-gate"])
     return f"exit code {code}\n{printed.getvalue().strip()}"
+
+
+def sql_section(path: str, number: int):
+    """One numbered section of a SQL script in ``cutover/`` (``-- 2. Roles: ...`` up to the next
+    ``-- N.``), or its header comment for ``number=0``: long files are shown by the part that
+    matters, and the lines follow the file when it changes."""
+    import re
+
+    from sproutly import paths
+    from workbook import show
+
+    lines = (paths.REPO_ROOT / path).read_text(encoding="utf-8").splitlines()
+    heading = re.compile(r"-- (\d+)\. ")
+    starts = [i for i, line in enumerate(lines) if heading.match(line)]
+    if number == 0:
+        first, last = 0, next(i for i, line in enumerate(lines) if not line.strip())
+    else:
+        found = [i for i in starts if heading.match(lines[i]).group(1) == str(number)]
+        if not found:
+            raise ValueError(f"{path} has no section '-- {number}. '")
+        first = found[0]
+        last = next((i for i in starts if i > first), len(lines))
+    while last > first and not lines[last - 1].strip():
+        last -= 1
+    return show.file(path, lines=(first + 1, last))
