@@ -61,7 +61,9 @@ def credits_per_month(
 ) -> float:
     """Credits one workload uses in a month: runs x billed hours x credits per hour."""
     runs = workload.runs_per_day * days
-    return runs * billed_seconds(workload.run_seconds, auto_suspend_seconds) / 3600 * credits_per_hour
+    return (
+        runs * billed_seconds(workload.run_seconds, auto_suspend_seconds) / 3600 * credits_per_hour
+    )
 
 
 def first_month(
