@@ -11,8 +11,8 @@ each rung is one real pipeline step applied to the rung below:
 | ``staging`` | ``dbt build --select staging`` (and only staging's tests) | 03 |
 | ``marts`` | ``dbt run`` (every model, no tests yet) | 04 |
 | ``dbt_build`` | ``dbt build`` (models, tests, snapshots) | 05 |
-| ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 07, 08 |
-| ``dagster_history`` | a week of daily runs with incidents (``workbook.ch06_observability.history``) | 06 |
+| ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 07 |
+| ``dagster_history`` | a week of daily runs with incidents (``workbook.ch06_observability.history``) | 06, 08 |
 
 Building a rung the first time runs the pipeline; the result is cached (a copy of the data folder)
 under ``$SPROUTLY_CHECKPOINT_DIR`` or ``<data>/../.checkpoints``, keyed by rung, seed, scale and a
@@ -186,7 +186,7 @@ CHAPTERS: dict[str, str] = {
     "05": "dbt_build",
     "06": "dagster_history",
     "07": "dagster_run",
-    "08": "dagster_run",
+    "08": "dagster_history",  # the upgrade triggers and the cost read a week of daily runs
 }
 
 

@@ -85,6 +85,25 @@ def test_first_month_bills_per_second_with_a_minimum_per_resume() -> None:
     assert bigger["credits"].iloc[0] == pytest.approx(10.0)  # 30 x 600 s x 2 credits/h
 
 
+def test_measured_workloads_price_the_p90_rounded_up_to_a_band() -> None:
+    bands = [cost.band(s) for s in (0, 5, 60, 61, 301, 1799, 1801)]
+    assert bands == [60, 60, 60, 300, 600, 1800, 1860]
+    daily = [("daily_pipeline", "SUCCESS", s) for s in (20.0, 25.0, 28.0, 30.0, 200.0)]
+    hourly = [("freshness_checks", "SUCCESS", s) for s in (1.0, 2.0, 6.0)]
+    runs = pd.concat([_runs(*daily), _runs(*hourly).assign(partition=None)], ignore_index=True)
+    workloads = cost.measured_workloads(runs)
+    assert [(w.name, w.runs_per_day, w.run_seconds) for w in workloads] == [
+        ("daily_pipeline", 1, 300),  # p90 = 132 s: the slow day counts, rounded up to 5 min
+        ("freshness_checks", 24, 60),
+    ]
+    table = cost.first_month(workloads).set_index("workload")
+    # 30 x 360 s + 720 x 120 s = 3 h + 24 h at 1 credit/h, 3.0 per credit
+    assert table.loc["total", "credits"] == pytest.approx(27.0)
+    assert table.loc["total", "cost"] == pytest.approx(81.0)
+    six_hourly = cost.first_month(cost.every(workloads, "freshness_checks", 4))
+    assert six_hourly.set_index("workload").loc["freshness_checks", "credits"] == 4.0
+
+
 def test_measure_assess_and_tables(data_dir: Path) -> None:
     with pytest.raises(ValueError, match="no DuckDB files"):
         when.data_gb()

@@ -15,11 +15,16 @@ cloud-services credits (billed only above 10% of the day's warehouse credits) ar
 
     workloads = [Workload("daily_pipeline", runs_per_day=1, run_seconds=600)]
     first_month(workloads, price_per_credit=3.0)
+
+Measured durations differ between machines, so :func:`measured_workloads` takes each job's p90
+rounded *up* to a band (:data:`BANDS_SECONDS`): the estimate is an upper bound that reads the
+same on every machine.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -32,6 +37,10 @@ AUTO_SUSPEND_SECONDS = 60
 #: An assumption to change: on-demand prices per credit differ by edition, cloud and region.
 PRICE_PER_CREDIT = 3.0
 DAYS_PER_MONTH = 30
+#: Bands a measured run duration is rounded up to (seconds) before it is priced.
+BANDS_SECONDS = (60, 300, 600, 1200, 1800)
+#: How often each scheduled job runs (orchestration/defs/schedules.py: daily, hourly).
+RUNS_PER_DAY = {"daily_pipeline": 1, "freshness_checks": 24}
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,32 @@ class Workload:
     runs_per_day: float
     run_seconds: float
     source: str = ""
+
+
+def band(seconds: float, bands: tuple[float, ...] = BANDS_SECONDS) -> float:
+    """``seconds`` rounded up to the next band (whole minutes beyond the last band)."""
+    if seconds < 0:
+        raise ValueError("seconds must be >= 0")
+    return next((b for b in bands if seconds <= b), 60 * math.ceil(seconds / 60))
+
+
+def measured_workloads(runs: pd.DataFrame, runs_per_day: dict[str, float] | None = None):
+    """One :class:`Workload` per scheduled job, priced at the p90 of its successful one-day runs
+    (``observability.runs()``) rounded up to a band: budget for the slow days."""
+    from workbook.ch08_snowflake_cutover.when import run_durations
+
+    workloads = []
+    for job, per_day in (runs_per_day or RUNS_PER_DAY).items():
+        durations = run_durations(runs, job)
+        workloads.append(
+            Workload(
+                job,
+                per_day,
+                band(durations.p90),
+                f"p90 of {durations.count} runs, rounded up",
+            )
+        )
+    return workloads
 
 
 def billed_seconds(run_seconds: float, auto_suspend_seconds: float = AUTO_SUSPEND_SECONDS) -> float:
@@ -89,6 +124,7 @@ def first_month(
                 "workload": workload.name,
                 "runs per month": round(workload.runs_per_day * days),
                 "seconds per run": round(workload.run_seconds),
+                "from": workload.source,
                 "billed seconds per run": round(
                     billed_seconds(workload.run_seconds, auto_suspend_seconds)
                 ),
@@ -96,10 +132,18 @@ def first_month(
             }
         )
     table = pd.DataFrame(rows)
-    total = {"workload": "total", "credits": table["credits"].sum()}
-    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     table["cost"] = (table["credits"] * price_per_credit).round(1)
     table["credits"] = table["credits"].round(2)
-    for column in ("runs per month", "seconds per run", "billed seconds per run"):
-        table[column] = table[column].astype("Int64")
+    total = {"workload": "total", "credits": table["credits"].sum(), "cost": table["cost"].sum()}
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    table[["credits", "cost"]] = table[["credits", "cost"]].round(2)
+    for column in ("runs per month", "seconds per run", "billed seconds per run", "from"):
+        table[column] = [
+            v if isinstance(v, str) else "" if pd.isna(v) else int(v) for v in table[column]
+        ]
     return table
+
+
+def every(workloads: list[Workload], job: str, runs_per_day: float) -> list[Workload]:
+    """The same workloads with one job scheduled ``runs_per_day`` times a day (a what-if)."""
+    return [replace(w, runs_per_day=runs_per_day) if w.name == job else w for w in workloads]

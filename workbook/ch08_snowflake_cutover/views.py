@@ -205,3 +205,17 @@ def sql_section(path: str, number: int):
     while last > first and not lines[last - 1].strip():
         last -= 1
     return show.file(path, lines=(first + 1, last))
+
+
+def profile_targets(first: str = "snowflake_emulated"):
+    """``dbt_project/profiles.yml`` from the comment above the target ``first`` to the end: the
+    Snowflake targets, without the DuckDB ones chapter 07 shows."""
+    from sproutly import paths
+    from workbook import show
+
+    path = paths.DBT_PROJECT_DIR / "profiles.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{first}:")
+    while start > 0 and lines[start - 1].strip().startswith("#"):
+        start -= 1
+    return show.file(path, lines=(start + 1, len(lines)))
