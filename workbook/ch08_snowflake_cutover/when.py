@@ -55,6 +55,12 @@ class Measurement:
         """The value rounded up to the next edge: ``"under 10 min"`` (stable across machines)."""
         return rough(self.value, self.unit, self.edges)
 
+    @property
+    def upper(self) -> float:
+        """The edge :attr:`rough` shows (``10`` for "under 10 min"): a stable upper bound to feed
+        a plot that must read the same on every machine."""
+        return next((edge for edge in self.edges if self.value < edge), self.value)
+
 
 @dataclass(frozen=True)
 class MeasuredTeam:
