@@ -1,7 +1,8 @@
 {#-
-    Engine differences live here, dispatched per adapter (`duckdb__x`, `snowflake__x`), so models
-    read the same on DuckDB and Snowflake. Contracted models cast explicitly: DuckDB's datediff
-    returns BIGINT, which would fail an `integer` contract.
+    Engine differences live here, dispatched per adapter: `duckdb__x` where DuckDB differs,
+    `default__x` (dbt's cross-database macros) for Snowflake and the rest, `snowflake__x` only where
+    Snowflake needs its own. Models read the same on DuckDB and Snowflake. Contracted models cast
+    explicitly: DuckDB's datediff returns BIGINT, which would fail an `integer` contract.
 -#}
 
 {#- Whole days from `start` to `end` (dates or timestamps), as an integer. -#}

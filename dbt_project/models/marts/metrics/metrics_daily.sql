@@ -1,7 +1,8 @@
 {#-
     The metrics table: every consumer (notebooks, serving API, Dagster checks, dashboards) reads
-    these columns and never recomputes them. Each metric is defined once, upstream, in the mart it
-    comes from; this model only lines them up by day.
+    these columns and never recomputes them. Each metric is defined once: MRR, active users and
+    revenue upstream (fct_mrr_daily, fct_active_users_daily, int_revenue_daily), lined up here by
+    day; the funnel counts here, from the per-row flags dim_users and fct_subscriptions define.
 -#}
 with
 
