@@ -4,51 +4,15 @@ Chromium and ChromeDriver come from Debian packages, installed by `make browser`
 `make test`). The screenshots are kept under test-artifacts/ for a human to look at.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
+from chromium_helpers import ARTIFACTS, needs_chromium, wait_for_text
 
 from orchestration.ui import webserver
-from sproutly import paths
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-ARTIFACTS = paths.REPO_ROOT / "test-artifacts"
+pytestmark = [pytest.mark.slow, needs_chromium]
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
-        reason="chromium/chromedriver not installed: run `make browser`",
-    ),
-]
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never try to download a driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-        "--window-size=1600,1000", f"--user-data-dir={tmp_path / 'chromium'}",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-def wait_for_text(driver, *texts: str, timeout: float = 90):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, timeout).until(lambda d: all(t in d.page_source for t in texts))
+# The Dagster webserver's first page can take a while on a loaded 2-core machine.
+UI_TIMEOUT = 90
 
 
 def dismiss_welcome(driver):
@@ -59,22 +23,29 @@ def dismiss_welcome(driver):
         button.click()
 
 
-def test_asset_graph_and_checks_are_shown(data_dir, dbt_parsed, browser):
+def test_asset_graph_and_checks_are_shown(data_dir, dbt_parsed, chromium):
     ARTIFACTS.mkdir(exist_ok=True)
     with webserver(log=data_dir / "webserver.log") as url:
-        browser.get(f"{url}/asset-groups")
-        wait_for_text(browser, "Global asset lineage", "raw", "staging", "intermediate", "marts",
-                      "serving", "snapshots")  # fmt: skip
-        dismiss_welcome(browser)
-        browser.save_screenshot(str(ARTIFACTS / "dagster-asset-graph.png"))
+        chromium.get(f"{url}/asset-groups")
+        wait_for_text(chromium, "Global asset lineage", "raw", "staging", "intermediate", "marts",
+                      "serving", "snapshots", timeout=UI_TIMEOUT)  # fmt: skip
+        dismiss_welcome(chromium)
+        chromium.save_screenshot(str(ARTIFACTS / "dagster-asset-graph.png"))
 
-        browser.get(f"{url}/assets/published_marts?view=lineage")  # publish sits after the marts
-        wait_for_text(browser, "published_marts", "fct_mrr_daily", "metrics_daily")
-        browser.save_screenshot(str(ARTIFACTS / "dagster-publish-lineage.png"))
+        chromium.get(f"{url}/assets/published_marts?view=lineage")  # publish sits after the marts
+        wait_for_text(
+            chromium, "published_marts", "fct_mrr_daily", "metrics_daily", timeout=UI_TIMEOUT
+        )
+        chromium.save_screenshot(str(ARTIFACTS / "dagster-publish-lineage.png"))
 
-        browser.get(f"{url}/assets/marts/fct_mrr_daily?view=checks")  # dbt tests as asset checks
-        wait_for_text(browser, "unique_fct_mrr_daily_date_day", "not_null_fct_mrr_daily_date_day")
-        browser.save_screenshot(str(ARTIFACTS / "dagster-asset-checks.png"))
+        chromium.get(f"{url}/assets/marts/fct_mrr_daily?view=checks")  # dbt tests as asset checks
+        wait_for_text(
+            chromium,
+            "unique_fct_mrr_daily_date_day",
+            "not_null_fct_mrr_daily_date_day",
+            timeout=UI_TIMEOUT,
+        )
+        chromium.save_screenshot(str(ARTIFACTS / "dagster-asset-checks.png"))
 
-        browser.get(f"{url}/assets/raw/events?view=checks")  # and source freshness
-        wait_for_text(browser, "source_freshness")
+        chromium.get(f"{url}/assets/raw/events?view=checks")  # and source freshness
+        wait_for_text(chromium, "source_freshness", timeout=UI_TIMEOUT)
