@@ -33,3 +33,13 @@ def test_new_files_request_their_partitions_then_skip(data_dir):
     late, _ = evaluate(cursor)
     assert [r.partition_key for r in late.run_requests] == ["2026-01-01"]
     assert late.run_requests[0].run_key != result.run_requests[0].run_key
+
+
+def test_only_what_the_loader_loads_becomes_a_partition(data_dir):
+    """The sensor lists drops with the loader's own rule: a folder whose date is not a date, or a
+    file that is not *.jsonl, is the loader's "unrecognised" report, not a run request."""
+    drop(data_dir, "2026-01-01", "events-000.jsonl")
+    drop(data_dir, "2026-13-45", "events-000.jsonl")
+    drop(data_dir, "2026-01-02", "events-000.csv")
+    result, _ = evaluate()
+    assert [r.partition_key for r in result.run_requests] == ["2026-01-01"]
