@@ -20,7 +20,6 @@ from sproutly.settings import settings
 TOKEN_ENV = "BILLING_API_TOKEN"
 URL_ENV = "BILLING_API_URL"
 #: Attempts per billing API request before a load gives up (default 5; at least 1).
-MAX_ATTEMPTS_ENV = "BILLING_API_MAX_ATTEMPTS"
 
 
 class MissingSetting(RuntimeError):
