@@ -19,7 +19,6 @@ from sproutly.settings import settings
 
 TOKEN_ENV = "BILLING_API_TOKEN"
 URL_ENV = "BILLING_API_URL"
-#: Attempts per billing API request before a load gives up (default 5; at least 1).
 
 
 class MissingSetting(RuntimeError):
