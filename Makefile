@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench browser clean
+.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench browser site site-serve doctor progress clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,6 +96,20 @@ browser: ## Chromium + ChromeDriver from Debian packages (for the UI test); neve
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "chromium missing and not root: the browser test will be skipped (sudo make browser)"; fi
 
+site: setup ## the course website in site/ from the committed notebooks and docs (offline, no re-execution)
+	$(RUN) python -m tools.site
+
+SITE_PORT ?= 8080
+site-serve: setup ## serve site/ on http://127.0.0.1:$(SITE_PORT) (builds it first if missing)
+	@test -f site/index.html || $(RUN) python -m tools.site
+	$(RUN) python -m http.server --bind 127.0.0.1 --directory site $(SITE_PORT)
+
+doctor: ## check a machine before a session: Python, uv, disk, ports, the lock, DuckDB, checkpoints
+	@python3 tools/doctor.py
+
+progress: setup ## where a learner stands: run copies of exercises/ and print each check's pass/fail
+	$(RUN) python -m tools.progress $(PROGRESS_ARGS)
+
 clean: ## remove generated data and build artefacts (keeps the environment)
 	rm -rf data/sources data/warehouse data/serving data/dagster_home data/sandboxes data/clock.json \
-	       data/alerts.jsonl .checkpoints dbt_project/target dbt_project/logs .pytest_cache test-artifacts
+	       data/alerts.jsonl .checkpoints dbt_project/target dbt_project/logs .pytest_cache test-artifacts site
