@@ -181,6 +181,12 @@ def learning_goals(path: Path) -> str:
     return ""
 
 
+def reading_minutes(path: Path) -> int | None:
+    """The "about N minutes to read" of a chapter's **Time** line."""
+    match = re.search(r"about (\d+) minutes to read", path.read_text())
+    return int(match.group(1)) if match else None
+
+
 def chapter_times() -> dict[str, str]:
     """``notebooks/NN_x.ipynb -> "33 s"`` from README's chapter table (measured by the test run)."""
     from tools.chapter_times import ROW
@@ -382,6 +388,7 @@ def trainer_chapter(path: Path, title: str, times: dict[str, str], notes: Path |
         "",
         "## Timing",
         "",
+        f"- Reading: **{reading_minutes(path) or '?'} min** (the chapter's own estimate).",
         f"- The notebook executes in **{times.get(f'notebooks/{path.name}', 'n/a')}** with its "
         "checkpoint cached (measured by the last test run: README's chapter table).",
     ]
