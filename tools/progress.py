@@ -22,7 +22,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,10 +88,26 @@ def run_one(path: Path, root: Path, timeout: int) -> list[Row]:
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, copy)  # the learner's file is only read
     try:
-        notebook, _ = execute_notebook(copy, root, timeout, allow_errors=True)
+        with quiet_kernel(root / f"{path.stem}.kernel.log"):
+            notebook, _ = execute_notebook(copy, root, timeout, allow_errors=True)
     except Exception as error:  # a timeout or a dead kernel: reported, not raised
         return [Row(path.stem, "-", False, f"{type(error).__name__}: {first_line(error)}")]
     return grade(notebook, path.stem)
+
+
+@contextmanager
+def quiet_kernel(log: Path) -> Iterator[None]:
+    """The kernel inherits file descriptor 2: its start-up warnings go to ``log``, not between
+    the rows of the table."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "w") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def run(folder: Path, jobs: int = 2, timeout: int = 600, only: tuple[str, ...] = ()) -> list[Row]:
