@@ -13,6 +13,7 @@ links them. Every page links the first appearance of each glossary term to its e
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import os
@@ -124,22 +125,33 @@ def markdown(text: str) -> str:
     return markdown2html_mistune(text)
 
 
-def notebook_html(path: Path, linker: GlossaryLinker | None) -> tuple[str, str]:
-    """(title, body) of a committed notebook, outputs as committed."""
-    import nbformat
+@functools.cache
+def _exporter():
+    """One nbconvert exporter (its templates load once); ``.linker`` is set per page."""
     from jinja2 import pass_context
     from nbconvert import HTMLExporter
 
     class Exporter(HTMLExporter):
+        linker: GlossaryLinker | None = None
+
         @pass_context
-        def markdown2html(self, context, source):  # noqa: D401 - nbconvert's filter
+        def markdown2html(self, context, source):
             rendered = super().markdown2html(context, source)
-            return linker.link(rendered) if linker else rendered
+            return self.linker.link(rendered) if self.linker else rendered
 
     exporter = Exporter(template_name="basic")
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.anchor_link_text = "#"
+    return exporter
+
+
+def notebook_html(path: Path, linker: GlossaryLinker | None) -> tuple[str, str]:
+    """(title, body) of a committed notebook, outputs as committed."""
+    import nbformat
+
+    exporter = _exporter()
+    exporter.linker = linker
     notebook = nbformat.read(path, as_version=4)
     body, _ = exporter.from_notebook_node(notebook)
     return notebook_title(notebook, path), body
