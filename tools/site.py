@@ -467,7 +467,7 @@ def build(out: Path) -> list[Page]:
     glossary_body = markdown(
         re.sub(
             r"^###\s+(.+)$",
-            lambda m: f'<h3 id="{slug(m.group(1).split("/")[0])}">{html.escape(m.group(1))}</h3>',
+            lambda m: f'<h3 id="{slug(m.group(1).split("/")[0])}">{html.escape(m.group(1))}</h3>\n',
             glossary_text,
             flags=re.MULTILINE,
         )
