@@ -1,19 +1,18 @@
 """Chapter 06 incident drills: inject a fault, watch it get caught, fix it, prove nothing was lost.
 
 A drill is rehearsed the way the incident would unfold in production, with the project's own
-pieces: the microproduct's fault switches break the source, the real Dagster assets and checks
-detect it, the real run-failure sensor alerts, and the fix is a normal pipeline operation
-(a backfill). What this module adds is only what a drill needs around them:
+pieces, which the chapter calls directly: the microproduct's fault switches break the source
+(``simulation().inject(...)``), ``orchestration.runs.execute`` runs the job (the entry point of
+``python -m orchestration``), the real run-failure sensor alerts
+(``runs.alert_on_failure``), ``orchestration.observability`` reads the run history, and
+``ingestion.reconcile`` proves nothing was lost. What this module adds is only what a drill needs
+around them:
 
-    day = start_schema_drift()                       # the product renames `platform` to `os`
-    run = run_slice(instance, day)                   # ingest + the event models + publish
-    runs.alert_on_failure(instance, run)             # what the daemon's failure sensor would do
-    redeliver_corrected(day)                         # the producer re-sends the day, fixed
-    run = run_slice(instance, day, backfill=True)    # reload that partition, rebuild, publish
-    reconcile.events_reconciliation(day)             # lines delivered = raw rows + quarantined
-
-(``runs`` is ``orchestration.runs``, ``reconcile`` is ``ingestion.reconcile``: the chapter calls
-them directly.)
+    EVENTS_SLICE                     # the assets an events incident touches (a quick run)
+    drifted_keys(day)                # how many lines of the day's drop carry `platform` / `os`
+    redeliver_corrected(day)         # the producer re-sends the day, fixed
+    step_outcomes(result)            # each step of a run and how it ended
+    check_results(result)            # the asset checks a run did not pass
 """
 
 from __future__ import annotations
@@ -25,11 +24,11 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from orchestration import runs
 from sproutly import paths
 
 #: The part of the graph an events incident touches: the events partition, the dbt models that
-#: read events, the calendar spine (a table ending at yesterday), and publish.
+#: read events, the calendar spine (a table ending at yesterday), and publish. Not in it:
+#: ``metrics_daily`` and the other marts, which a full daily run rebuilds.
 EVENTS_SLICE = (
     dg.AssetKey(["raw", "events"]),
     dg.AssetKey(["staging", "stg_events__events"]),
@@ -38,39 +37,6 @@ EVENTS_SLICE = (
     dg.AssetKey(["marts", "fct_active_users_daily"]),
     dg.AssetKey("published_marts"),
 )
-
-
-def start_schema_drift() -> str:
-    """Switch the ``renamed_column`` fault on for one day and simulate that day; returns the
-    drop date (the events partition) whose files carry ``os`` instead of ``platform``."""
-    from workbook.pipeline import simulation
-
-    sim = simulation()
-    today = sim.day
-    sim.inject("renamed_column", from_day=today, to_day=today + 1)
-    sim.advance(1)
-    return runs.yesterday()
-
-
-def run_slice(
-    instance: dg.DagsterInstance,
-    day: str,
-    *,
-    backfill: bool = False,
-    definitions: dg.Definitions | None = None,
-) -> dg.ExecuteInProcessResult:
-    """Run :data:`EVENTS_SLICE` of the daily job for partition ``day`` on ``instance``, quietly
-    and tagged with the simulated clock (and as a backfill: delete + insert of the partition),
-    through :func:`orchestration.runs.execute`. Pass the loaded ``definitions`` to avoid loading
-    them again."""
-    return runs.execute(
-        "daily_pipeline",
-        partition_key=day,
-        selection=EVENTS_SLICE,
-        backfill=backfill,
-        instance=instance,
-        definitions=definitions,
-    )
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
