@@ -4,7 +4,9 @@
   exactly as written (other targets, e.g. Snowflake's, are left to chapter 08);
 - :func:`target_files` says which DuckDB files each target writes and reads;
 - :func:`pinned` compares what ``pyproject.toml`` allows with what ``uv.lock`` pins;
-- :func:`ci_jobs` summarises ``.github/workflows/ci.yml``;
+- :func:`env_example` shows the entries of ``.env.example`` for the named variables;
+- :func:`ci_job` shows one job of ``.github/workflows/ci.yml`` verbatim, :func:`ci_jobs`
+  summarises them all;
 - :func:`leak_probe` runs the read API with secret-looking values in its environment and
   looks for them in every answer and log line.
 """
@@ -23,6 +25,7 @@ from sproutly.env import temporarily
 from workbook.show import Shown
 
 PROFILES = paths.DBT_PROJECT_DIR / "profiles.yml"
+ENV_EXAMPLE = paths.REPO_ROOT / ".env.example"
 WORKFLOW = paths.REPO_ROOT / ".github" / "workflows" / "ci.yml"
 #: The loggers :func:`leak_probe` reads: the server's (access log included) and the HTTP client's.
 LOGGERS = ("serving", "httpx", "httpcore")
@@ -112,6 +115,47 @@ def pinned(packages: Sequence[str]) -> pd.DataFrame:
             for name in packages
         ]
     )
+
+
+def env_example(names: Sequence[str]) -> Shown:
+    """The entries of ``.env.example`` for ``names``: each variable's line (set or commented
+    out) with the comment lines just above it, in the file's order; other entries are left out
+    and marked ``# ...``."""
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    kept: list[str] = []
+    found: set[str] = set()
+    for index, line in enumerate(lines):
+        match = re.match(r"#?\s?([A-Z][A-Z0-9_]*)=", line)
+        if not match or match.group(1) not in names:
+            continue
+        start = index
+        while start > 0 and lines[start - 1].startswith("# ") and "=" not in lines[start - 1]:
+            start -= 1
+        kept += ["# ...", *lines[start : index + 1]]
+        found.add(match.group(1))
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise KeyError(f"no entry for {missing} in {ENV_EXAMPLE.name}")
+    return Shown(f".env.example ({', '.join(names)})", "text", "\n".join([*kept, "# ..."]))
+
+
+def ci_job(name: str) -> Shown:
+    """One job of the CI workflow, verbatim (its ``jobs:`` entry), with the workflow's triggers."""
+    lines = WORKFLOW.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"  {name}:")
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith("   ")):
+        end += 1
+    on = lines.index("on:")
+    triggers = [lines[on]]
+    for line in lines[on + 1 :]:
+        if line and not line.startswith(" "):
+            break
+        triggers.append(line)
+    while not triggers[-1].strip():
+        triggers.pop()
+    text = "\n".join([*triggers, "# ...", "jobs:", *lines[start:end]]).rstrip()
+    return Shown(f".github/workflows/ci.yml (job {name})", "yaml", text)
 
 
 def ci_jobs() -> pd.DataFrame:

@@ -32,13 +32,21 @@ def get(url: str, path: str) -> tuple[int, Any]:
 
 def fields(payload: dict[str, Any]) -> pd.DataFrame:
     """The scalar fields of a JSON object as ``field``/``value`` rows (nested objects and lists
-    are left out: show them with :func:`records`)."""
+    are left out: show them with :func:`records`); floats rounded to 2 decimals."""
     rows = [
-        {"field": name, "value": "null" if value is None else str(value)}
+        {"field": name, "value": _text(value)}
         for name, value in payload.items()
         if not isinstance(value, dict | list)
     ]
     return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return str(round(value, 2))
+    return str(value)
 
 
 def records(items: list[dict[str, Any]] | dict[str, Any], columns: list[str] | None = None):
