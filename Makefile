@@ -31,7 +31,7 @@ run: setup ## generate the sources (if missing), run the whole pipeline on DuckD
 
 test: setup browser lint unit nbval ## set up, lint, run every test (what CI runs)
 
-lint: setup lint-sql portability defs ## ruff, sqlfluff, the Snowflake portability gate, exercises in sync, Dagster definitions load
+lint: setup lint-sql portability defs ## ruff, sqlfluff, the Snowflake portability gate, exercises in sync, Dagster definitions load (dg)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) python tools/make_exercises.py --check
@@ -45,10 +45,12 @@ portability: setup ## the gate: compile for Snowflake (emulated connection), par
 	@tmp=$$(mktemp -d) && SPROUTLY_DATA_DIR=$$tmp $(RUN) python -m cutover portability; \
 	  rc=$$?; rm -rf $$tmp; exit $$rc
 
-defs: setup ## the Dagster definitions load and validate (dagster definitions validate)
-	@tmp=$$(mktemp -d) && \
-	  SPROUTLY_DATA_DIR=$$tmp DAGSTER_HOME=$$tmp DBT_TARGET_PATH=$$tmp/target \
-	  $(RUN) dagster definitions validate -m orchestration.definitions; rc=$$?; rm -rf $$tmp; exit $$rc
+defs: setup ## the Dagster definitions load and validate (`dg check defs`; temp data, telemetry off)
+	@# dg writes usage logs to $$DAGSTER_HOME/logs and ~/.dagster unless $$DAGSTER_HOME/dagster.yaml
+	@# says `telemetry: enabled: false` (DAGSTER_DISABLE_TELEMETRY only stops uploads): ours does.
+	@tmp=$$(mktemp -d) && mkdir -p $$tmp/dagster_home && cp orchestration/dagster.yaml $$tmp/dagster_home/ && \
+	  SPROUTLY_DATA_DIR=$$tmp DAGSTER_HOME=$$tmp/dagster_home DBT_TARGET_PATH=$$tmp/target \
+	  $(RUN) dg check defs; rc=$$?; rm -rf $$tmp; exit $$rc
 
 # Notebook tests share one checkpoint cache (content-keyed, build-locked) across workers and phases.
 TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
