@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench browser site site-serve doctor progress clean
+.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,14 @@ run: setup ## generate the sources (if missing), run the whole pipeline on DuckD
 	$(RUN) python -m orchestration run
 
 test: setup browser lint unit nbval ## set up, lint, run every test (what CI runs)
+
+# Slim CI (tools/slim_ci.py): production = the prod target (data/warehouse/prod.duckdb, built on main
+# with `SPROUTLY_TARGET=prod make run`) and main's manifest in .ci/prod-manifest/ (`make prod-manifest`).
+prod-manifest: setup ## Slim CI's state: dbt parse --target prod of this checkout (run on main) -> .ci/prod-manifest/
+	$(RUN) python -m tools.slim_ci prod-manifest
+
+ci-pr: setup ## pull requests: dbt build -s state:modified+ --defer --state .ci/prod-manifest (full build without it)
+	$(RUN) python -m tools.slim_ci pr
 
 lint: setup lint-sql portability defs ## ruff, sqlfluff, the Snowflake portability gate, exercises in sync, Dagster definitions load (dg)
 	$(RUN) ruff check .
