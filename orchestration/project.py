@@ -31,7 +31,7 @@ def ensure_manifest() -> Path:
     Returns the manifest's path.
 
     dagster-dbt's own ``dbt_project.prepare_if_dev()`` parses only under ``dagster dev``, and
-    through a ``dbt`` subprocess; ``dagster definitions validate`` (``make defs``), the CLI and
+    through a ``dbt`` subprocess; ``dg check defs`` (``make defs``), the CLI and
     the notebooks build the same definitions outside ``dagster dev``.
     """
     if not dbt_project.manifest_path.exists():
