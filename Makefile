@@ -122,4 +122,4 @@ progress: setup ## where a learner stands: run copies of exercises/ and print ea
 
 clean: ## remove generated data and build artefacts (keeps the environment)
 	rm -rf data/sources data/warehouse data/serving data/dagster_home data/sandboxes data/clock.json \
-	       data/alerts.jsonl .checkpoints dbt_project/target dbt_project/logs .pytest_cache test-artifacts site
+	       data/alerts.jsonl .checkpoints .ci/prod-manifest dbt_project/target dbt_project/logs .pytest_cache test-artifacts site
