@@ -20,6 +20,10 @@ import pandas as pd
 
 #: Asset groups from source to product, the order the lineage is drawn in.
 GROUPS = ("raw", "staging", "intermediate", "marts", "snapshots", "serving")
+#: The lineage picture's columns: the snapshot (a history of a staging model, read by no other
+#: asset) sits next to staging, below the main flow (:data:`SIDE_GROUPS`).
+LINEAGE_COLUMNS = ("raw", "staging", "snapshots", "intermediate", "marts", "serving")
+SIDE_GROUPS = ("snapshots",)
 
 
 def key_name(key: dg.AssetKey) -> str:
@@ -69,13 +73,19 @@ def lineage_plot(definitions: dg.Definitions, figsize: tuple[float, float] = (11
     from workbook.plots import figure
 
     table = asset_table(definitions)
-    groups = [g for g in GROUPS if g in set(table["group"])]
+    groups = [g for g in LINEAGE_COLUMNS if g in set(table["group"])]
     groups += sorted(set(table["group"]) - set(groups))
     position: dict[str, tuple[float, float]] = {}
     for x, group in enumerate(groups):
         members = table.loc[table["group"] == group, "asset"].tolist()
         for i, asset in enumerate(members):
             position[asset] = (x, -(i - (len(members) - 1) / 2))
+    # A side branch (the snapshot: read from staging, read by nothing) goes below every other box,
+    # next to its parent, so no arrow between the main columns seems to run through it.
+    bottom = min(y for _, y in position.values())
+    for group in SIDE_GROUPS:
+        for i, asset in enumerate(table.loc[table["group"] == group, "asset"]):
+            position[asset] = (position[asset][0], bottom - 1 - i)
     fig = figure(figsize)
     ax = fig.add_subplot()
     for _, row in table.iterrows():
