@@ -136,3 +136,65 @@ def keep_clean_copy(sb: Sandbox) -> Path:
 def restore_clean(sb: Sandbox) -> None:
     """Put back the warehouse saved by :func:`keep_clean_copy`."""
     shutil.copy2(warehouse_of(sb).with_suffix(".clean"), warehouse_of(sb))
+
+
+# -- the incident drill: the dbt command line on a sandbox -------------------------------------
+#: What ``!dbt ...`` in a cell reads: the project, the profile, the warehouse (the profile's
+#: ``SPROUTLY_DATA_DIR``) and where dbt writes run_results.json and its log.
+SHELL_VARIABLES = (
+    "DBT_PROJECT_DIR",
+    "DBT_PROFILES_DIR",
+    "SPROUTLY_DATA_DIR",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+)
+_saved_shell: dict[str, str | None] = {}
+
+
+def shell_in_sandbox(name: str | None) -> Sandbox | None:
+    """A fresh sandbox ``name``, with ``!dbt ...`` in the following cells running on its project
+    and warehouse (as a terminal opened in that copy would); ``shell_in_sandbox(None)`` points the
+    shell back at the chapter's own project and data. Safe to call again in any order."""
+    import os
+
+    from workbook.sandbox import sandbox
+
+    for variable, value in _saved_shell.items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+    _saved_shell.clear()
+    if name is None:
+        print("!dbt runs in the chapter's own dbt_project/ and warehouse again")
+        return None
+    sb = sandbox(name)
+    _saved_shell.update({variable: os.environ.get(variable) for variable in SHELL_VARIABLES})
+    os.environ.update(
+        {
+            "DBT_PROJECT_DIR": str(sb.project_dir),
+            "DBT_PROFILES_DIR": str(sb.project_dir),
+            "SPROUTLY_DATA_DIR": str(sb.data_dir),
+            "DBT_TARGET_PATH": str(sb.project_dir / "target"),
+            "DBT_LOG_PATH": str(sb.project_dir / "logs"),
+        }
+    )
+    print(f"!dbt now runs in <data>/sandboxes/{name}/ (a fresh copy of the project and warehouse)")
+    return sb
+
+
+def failed_tests(results: dict[str, Any]) -> pd.DataFrame:
+    """The tests that failed in a dbt command (its ``run_results.json``): the test, how many rows
+    it returned, dbt's message, and the table ``--store-failures`` kept those rows in."""
+    rows = [
+        {
+            "test": r["unique_id"].split(".")[2],
+            "failures": r["failures"],
+            "message": r["message"],
+            "stored_in": r.get("relation_name"),
+        }
+        for r in results["results"]
+        if r["unique_id"].startswith("test.") and r["status"] in {"fail", "error"}
+    ]
+    frame = pd.DataFrame(rows, columns=["test", "failures", "message", "stored_in"])
+    return frame.sort_values("test").reset_index(drop=True)
