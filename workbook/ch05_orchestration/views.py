@@ -8,6 +8,7 @@ as small, deterministic tables (no run ids, no timestamps, no log lines):
     asset_table(definitions)            # one row per asset: group, kinds, upstream, partitions
     lineage_plot(definitions)           # the asset graph, left (raw) to right (serving)
     result = runs.execute(job, partition_key="2026-04-30", selection=[...])   # orchestration.runs
+    alerts_table()                      # what the failure sensor sent (data/alerts.jsonl)
     run_table(result)                   # what materialised, how many checks passed
 """
 
@@ -215,4 +216,15 @@ def requests_table(result: Any) -> pd.DataFrame:
             {"partition_key": r.partition_key, "run_key": r.run_key, "skipped": None}
             for r in requests
         ]
+    )
+
+
+def alerts_table() -> pd.DataFrame:
+    """The alerts the run-failure sensor sent, oldest first (``data/alerts.jsonl``, the sink used
+    when ``ALERT_WEBHOOK_URL`` is unset): kind, job, title and text; no run ids."""
+    from orchestration.alerts import AlertSink
+
+    sent = AlertSink(webhook_url="").sent()
+    return pd.DataFrame(sent, columns=["kind", "job_name", "title", "text"]).rename(
+        columns={"job_name": "job"}
     )
