@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean
+.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean dbt-gates docs docs-serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,27 @@ defs: setup ## the Dagster definitions load and validate (`dg check defs`; temp 
 	@tmp=$$(mktemp -d) && mkdir -p $$tmp/dagster_home && cp orchestration/dagster.yaml $$tmp/dagster_home/ && \
 	  SPROUTLY_DATA_DIR=$$tmp DAGSTER_HOME=$$tmp/dagster_home DBT_TARGET_PATH=$$tmp/target \
 	  $(RUN) dg check defs; rc=$$?; rm -rf $$tmp; exit $$rc
+
+# The dbt project's own gates, on a copy of it in a temporary folder (mf reads only
+# <project>/target/semantic_manifest.json): `dbt parse` fails on any deprecation warning, then
+# `mf validate-configs` checks the semantic layer (without a warehouse: the metric-equality test
+# in tests/dbt/ queries a built one). mf checks PyPI for a newer version on every start (the
+# update-checker package, no switch to turn it off): a refused local proxy stops that call at once.
+MF_NO_CALL_HOME := https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9
+lint: dbt-gates
+dbt-gates: setup ## dbt parse with zero deprecation warnings; mf validate-configs (the semantic layer)
+	@tmp=$$(mktemp -d) && mkdir -p $$tmp/data/warehouse && cp -r dbt_project $$tmp/project && \
+	  rm -rf $$tmp/project/target $$tmp/project/logs && \
+	  export SPROUTLY_DATA_DIR=$$tmp/data DBT_PROJECT_DIR=$$tmp/project DBT_PROFILES_DIR=$$tmp/project && \
+	  unset DBT_TARGET_PATH DBT_LOG_PATH && \
+	  $(RUN) dbt --warn-error-options '{"error": ["Deprecations"]}' parse --no-partial-parse --quiet && \
+	  $(MF_NO_CALL_HOME) $(RUN) mf validate-configs --skip-dw; rc=$$?; rm -rf $$tmp; exit $$rc
+
+docs: setup ## dbt docs generate: the static docs site in dbt_project/target (static_index.html is one file)
+	cd dbt_project && $(RUN) dbt docs generate --static --quiet
+
+docs-serve: docs ## serve the dbt docs on 127.0.0.1 (port: DOCS_PORT, default 8081)
+	cd dbt_project && $(RUN) dbt docs serve --host 127.0.0.1 --port $${DOCS_PORT:-8081} --no-browser
 
 # Notebook tests share one checkpoint cache (content-keyed, build-locked) across workers and phases.
 TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
