@@ -203,8 +203,16 @@ def manifest(target_path: str | Path | None = None) -> dict[str, Any]:
 
 def run_results(target_path: str | Path | None = None) -> dict[str, Any]:
     """The parsed ``run_results.json`` of the last dbt command (dbt's machine-readable record)
-    from ``target_path``: a dbt target folder (default :func:`target_dir`) or the file itself."""
-    return _artefact("run_results.json", target_path)
+    from ``target_path``: a dbt target folder (default :func:`target_dir`) or the file itself.
+
+    Exposures are left out: dbt 1.11 lists each one as a ``no-op`` result in every build that
+    selects its parents. An exposure documents a consumer (``models/exposures.yml``); it runs
+    nothing, so it is never a node that passed or failed."""
+    results = _artefact("run_results.json", target_path)
+    results["results"] = [
+        row for row in results["results"] if not row["unique_id"].startswith("exposure.")
+    ]
+    return results
 
 
 def freshness_results(target_path: str | Path | None = None) -> dict[str, Any]:

@@ -141,6 +141,19 @@ def test_artefacts_are_read_from_a_target_folder_or_the_file(tmp_path) -> None:
         sproutly_dbt.run_results(tmp_path)
 
 
+def test_exposures_are_not_results(tmp_path) -> None:
+    """dbt 1.11 reports each exposure as a ``no-op`` result of a build: it ran nothing, so it is
+    neither a success nor a failure of the build (a clean build has no unsuccessful node)."""
+    rows = [
+        {"unique_id": "model.sproutly.metrics_daily", "status": "success"},
+        {"unique_id": "exposure.sproutly.serving_api", "status": "no-op"},
+    ]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": rows}))
+    statuses = node_statuses(sproutly_dbt.run_results(tmp_path))
+    assert statuses == {"model.sproutly.metrics_daily": "success"}
+    assert sproutly_dbt.unsuccessful_nodes(statuses) == {}
+
+
 def test_temporarily_sets_unsets_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPROUTLY_TEST_KEPT", "before")
     monkeypatch.delenv("SPROUTLY_TEST_NEW", raising=False)
