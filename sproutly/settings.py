@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     sproutly_ingestion_pause_before_commit: Path | None = Field(
         None, **_accepts("a file path (a test hook: ingestion waits for it before committing)")
     )
+    sproutly_checks_ledger: Path | None = Field(
+        None, **_accepts("a file path (a test hook: checks record their expected values there)")
+    )
     # --- sources
     billing_api_url: HttpUrl = Field(None, **_accepts("an http(s) URL"))
     billing_api_token: SecretStr | None = Field(None, **_accepts(SECRET))

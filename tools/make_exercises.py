@@ -3,7 +3,10 @@
 The solutions are the source of truth. An exercise notebook is its solution with
 
 - every cell tagged ``solution`` removed (the setup cell before it leaves ``answer = None``,
-  so the check cell after it fails with a helpful AssertionError until the learner writes it);
+  so the check cell after it fails with a helpful AssertionError until the learner writes it),
+  except a ``%%writefile <path>`` solution cell: it keeps its first line, under which a comment
+  says where to write (``-- write your model here``), so the learner sees which file to write and
+  running it unsolved writes a file that fails to build (the check then shows dbt's own error);
 - every output and execution count cleared (a learner starts from a blank page);
 - cell metadata reduced to ``tags``; cell ids kept from the solution (so an exercise cell and
   its solution cell share a label);
@@ -29,9 +32,38 @@ EXERCISES = REPO_ROOT / "exercises"
 
 NOTE = (
     "> **Exercise copy.** Generated from `solutions/{name}` by `make exercises`: do not edit the "
-    "source here, edit the solution. Write your answers where a cell says `None`, then run the "
-    "check cell below it."
+    "source here, edit the solution. Write your answers where a cell says `None` or `write your "
+    "... here`, run the command below it, then the check cell."
 )
+
+#: The placeholder under a ``%%writefile`` line, by the written file's suffix.
+PLACEHOLDERS = {
+    ".sql": "-- write your model here",
+    ".yml": "# write your YAML here",
+    ".yaml": "# write your YAML here",
+    ".py": "# write your code here",
+    ".csv": "write,your,rows,here",
+}
+
+
+def placeholder(cell: dict) -> dict | None:
+    """The exercise version of a ``%%writefile`` solution cell (first line + a placeholder
+    comment, no tags), or ``None`` for any other cell."""
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    first = source.split("\n", 1)[0]
+    if cell["cell_type"] != "code" or not first.startswith("%%writefile"):
+        return None
+    target = first.split()[-1].rstrip(")}'\"")
+    suffix = Path(target).suffix
+    comment = PLACEHOLDERS.get(suffix, "# write your file here")
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": cell["id"],
+        "metadata": {},
+        "outputs": [],
+        "source": f"{first}\n{comment}\n",
+    }
 
 
 def render(notebook: dict) -> str:
@@ -51,6 +83,9 @@ def exercise_from_solution(solution: dict, name: str) -> dict:
     for cell in notebook["cells"]:
         tags = list(cell.get("metadata", {}).get("tags", []))
         if "solution" in tags:
+            written = placeholder(cell)
+            if written is not None:
+                cells.append(written)
             continue
         cell["metadata"] = {"tags": tags} if tags else {}
         if cell["cell_type"] == "code":

@@ -324,6 +324,9 @@ def checkpoint(chapter: str, seed: int = 42, scale: float = 1.0) -> Checkpoint:
     Everything generated in the data folder is replaced (``README.md`` is kept). The first call for
     a (chapter, seed, scale) builds the state by running the pipeline; later calls restore a copy.
     """
+    from workbook.sandbox import leave
+
+    leave()  # back from an exercise sandbox to the course's data folder first
     chapter = f"{int(chapter):02d}"
     if chapter not in CHAPTERS:
         raise ValueError(f"no checkpoint for chapter {chapter}; chapters: {sorted(CHAPTERS)}")

@@ -1,23 +1,35 @@
-"""Exercise sandboxes: a private copy of the project where a learner's artefact is written.
+"""Exercise sandboxes: a private copy of the project where the learner writes real files.
 
-An exercise never edits the real ``dbt_project/``. ``sandbox("03_staging")`` copies the dbt
-project and the chapter's warehouse into ``<data>/sandboxes/03_staging/``; the learner's model is
-written there and built there, in-process, against that copy::
+An exercise never edits the real ``dbt_project/``. ``sandbox(...)`` copies the dbt project (no
+``target/`` or ``logs/``), the chapter's warehouse and the simulated clock into
+``<data>/sandboxes/<name>/``, deletes the artefact the learner is to write, and makes that folder
+the working folder of the notebook, with the variables a terminal there would have
+(``DBT_PROJECT_DIR``, ``DBT_PROFILES_DIR``, ``SPROUTLY_DATA_DIR``, dbt's target and log folders,
+``PYTHONPATH`` when it holds Python). The learner writes the file and runs the real command::
 
-    sb = sandbox("03_staging", todo=["stg_app__plans"])   # the model to write is blanked
-    sb.write_model("stg_app__plans", my_sql)
-    sb.dbt("build", "--select", "stg_app__plans")
-    checks.model_builds(sb, "stg_app__plans", build=False)
+    sb = sandbox("ex02-1", remove=["models/staging/app/stg_app__plans.sql"],
+                 write=["models/staging/app/stg_app__plans.sql"],
+                 command="dbt build --select stg_app__plans")
 
-Models listed in ``todo`` are replaced by a placeholder that fails with "TODO" when dbt builds
-it, so an unsolved exercise fails its check instead of quietly using the reference answer.
+    %%writefile {sb.file("models/staging/app/stg_app__plans.sql")}
+    with source as (...) select ...
+
+    !dbt build --select stg_app__plans --quiet
+
+    checks.dbt_passed(sb, "stg_app__plans")          # reads the sandbox's run_results.json
+
+``sb.leave()`` (or the next ``checkpoint()`` or ``sandbox()``) goes back to the course's folder
+and variables. A sandbox created without ``write``/``command``/``remove``/``copy`` (the older,
+in-process style: ``sb.write_model(...)``, ``sb.dbt(...)``) changes neither.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,16 +52,54 @@ select 1 as todo
 class Sandbox:
     """A per-exercise copy of ``dbt_project/`` plus its own warehouse copy."""
 
-    def __init__(self, name: str, root: Path) -> None:
+    def __init__(self, name: str, root: Path, course_data_dir: Path | None = None) -> None:
         self.name = name
         self.root = root
         self.project_dir = root / "dbt_project"
         self.data_dir = root / "data"
+        #: the course's data folder (where the reference answers are computed from)
+        self.course_data_dir = course_data_dir or root.parent.parent
+        #: repository folders copied beside ``dbt_project/`` (``ingestion``, ``tests/...``)
+        self.copied: tuple[str, ...] = ()
+        self.write: tuple[str, ...] = ()
+        self.commands: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Sandbox({self.name!r})"
 
     # -- files ------------------------------------------------------------------------------
+    def _absolute(self, relative_path: str | Path) -> Path:
+        """A sandbox file: relative to the sandbox folder when it starts with a copied folder
+        (``ingestion/...``) or ``dbt_project/``, otherwise relative to the dbt project."""
+        relative = Path(relative_path)
+        first = relative.parts[0] if relative.parts else ""
+        copied = {Path(c).parts[0] for c in self.copied} | {"dbt_project", "data"}
+        target = (self.root if first in copied else self.project_dir) / relative
+        if self.root.resolve() not in target.resolve().parents:
+            raise ValueError(f"{relative_path} is outside the sandbox")
+        return target
+
+    def file(self, relative_path: str | Path) -> Path:
+        """The path to give ``%%writefile`` for a sandbox file (its folder is created).
+
+        Relative to the sandbox folder while it is the working folder (so the cell's output
+        reads ``Writing dbt_project/models/...``), absolute otherwise."""
+        target = self._absolute(relative_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if Path.cwd().resolve() == self.root.resolve():
+            return target.relative_to(self.root)
+        return target
+
+    def shown(self, relative_path: str | Path) -> str:
+        """A sandbox file as a learner finds it in JupyterLab's file browser (no tmp paths):
+        ``data/sandboxes/<name>/...`` under the repository's data folder, else
+        ``<data>/sandboxes/<name>/...``."""
+        target = self._absolute(relative_path)
+        inside = target.resolve().relative_to(self.course_data_dir.resolve()).as_posix()
+        if self.course_data_dir.resolve() == (paths.REPO_ROOT / "data").resolve():
+            return f"data/{inside}"
+        return f"<data>/{inside}"
+
     def path(self, name: str) -> Path:
         """The sandbox's file for a model / test / macro name (``"stg_app__plans"``)."""
         stem = name.removesuffix(".sql")
@@ -151,6 +201,63 @@ class Sandbox:
             return ""
         return "\n".join(f"{unique_id}: {message}" for unique_id, message in messages.items())
 
+    def manifest(self) -> dict:
+        """The sandbox's last ``manifest.json`` (written by any dbt command run there)."""
+        from sproutly.dbt import manifest
+
+        return manifest(self.project_dir / "target")
+
+    def reference(self, sql: str, params: Any = None) -> pd.DataFrame:
+        """A read-only query against the *course's* warehouse (the reference answers), whatever
+        the sandbox has exported."""
+        from workbook.query import query
+
+        return query(
+            sql,
+            params,
+            database=self.course_data_dir / "warehouse" / paths.warehouse_path().name,
+        )
+
+    # -- the working folder -----------------------------------------------------------------
+    def environment(self) -> dict[str, str]:
+        """The variables a terminal in this sandbox has (dbt and Python find the sandbox)."""
+        variables = {
+            "SPROUTLY_DATA_DIR": str(self.data_dir.resolve()),
+            "DBT_PROJECT_DIR": str(self.project_dir.resolve()),
+            "DBT_PROFILES_DIR": str(self.project_dir.resolve()),
+            "DBT_TARGET_PATH": str((self.project_dir / "target").resolve()),
+            "DBT_LOG_PATH": str((self.project_dir / "logs").resolve()),
+        }
+        if any((self.root / c / "__init__.py").exists() for c in self.copied):
+            variables["PYTHONPATH"] = str(self.root.resolve())
+        return variables
+
+    def enter(self) -> Sandbox:
+        """Make this sandbox the working folder, with its variables exported (for ``!`` cells)."""
+        leave()
+        _ACTIVE["saved"] = {name: os.environ.get(name) for name in _EXPORTED}
+        _ACTIVE["cwd"] = os.getcwd()
+        _ACTIVE["sandbox"] = self
+        os.environ.update(self.environment())
+        os.chdir(self.root)
+        return self
+
+    def leave(self) -> None:
+        """Back to the course's working folder and variables."""
+        if _ACTIVE.get("sandbox") is self:
+            leave()
+
+    def panel(self) -> str:
+        """What to write and what to run, as the learner sees it (deterministic)."""
+        lines = [
+            f"Sandbox {self.name}: your working folder is {self.shown('dbt_project').removesuffix('/dbt_project')}"
+        ]
+        for relative in self.write:
+            lines.append(f"  write: {self.shown(relative)}")
+        for command in self.commands:
+            lines.append(f"  run:   !{command}")
+        return "\n".join(lines)
+
     def query(self, sql: str, params: Any = None) -> pd.DataFrame:
         """A read-only query against the sandbox's own warehouse."""
         from workbook.query import query
@@ -160,18 +267,100 @@ class Sandbox:
         )
 
 
-def sandbox(name: str, *, todo: Iterable[str] = (), fresh: bool = True) -> Sandbox:
-    """Create (or, with ``fresh=True``, recreate) the sandbox ``name`` for an exercise.
+#: What :meth:`Sandbox.enter` exports (and :func:`leave` restores).
+_EXPORTED = (
+    "SPROUTLY_DATA_DIR",
+    "DBT_PROJECT_DIR",
+    "DBT_PROFILES_DIR",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+    "PYTHONPATH",
+)
+_ACTIVE: dict[str, Any] = {}
+
+
+def leave() -> None:
+    """Leave the active sandbox, if any: the working folder and the exported variables are the
+    course's again. ``checkpoint()`` calls it first."""
+    if "sandbox" not in _ACTIVE:
+        return
+    saved = _ACTIVE.pop("saved")
+    cwd = _ACTIVE.pop("cwd")
+    _ACTIVE.pop("sandbox")
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    os.chdir(cwd)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _drop_relation(sb: Sandbox, name: str) -> None:
+    """Drop a removed model's table or view from the sandbox warehouse (any schema)."""
+    import duckdb
+
+    warehouse = sb.data_dir / "warehouse" / paths.warehouse_path().name
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse)) as con:
+        found = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables"
+            " where table_name = ?",
+            [name],
+        ).fetchall()
+        for schema, table, kind in found:
+            what = "view" if kind == "VIEW" else "table"
+            con.execute(f'drop {what} if exists "{schema}"."{table}"')
+
+
+def sandbox(
+    name: str,
+    *,
+    remove: Iterable[str] = (),
+    copy: Iterable[str] = (),
+    data: Iterable[str] = (),
+    write: Iterable[str] = (),
+    command: str | Sequence[str] = (),
+    todo: Iterable[str] = (),
+    fresh: bool = True,
+) -> Sandbox:
+    """Create (``fresh=True``: recreate) the sandbox ``name`` in ``<course data>/sandboxes/``.
 
     Copies ``dbt_project/`` (without target/ and logs/), the current warehouse and the simulated
-    clock into ``<data>/sandboxes/<name>/``. Each name in ``todo`` becomes a placeholder model.
+    clock; ``copy`` adds repository folders or files (``"ingestion"``, ``"tests/ingestion"``) and
+    ``data`` folders of the data folder (``"sources"``). Every ``remove`` path (relative to the
+    dbt project, or to the sandbox for copied folders) is deleted, with any other file of the
+    same content and, for a model, its relation in the warehouse: the answer is nowhere in the
+    sandbox. ``write`` and ``command`` are shown in the printed panel (the files to write, the
+    commands to run).
+
+    An exercise sandbox (any of ``remove``, ``copy``, ``write``, ``command``) becomes the
+    working folder with its variables exported (see :meth:`Sandbox.enter`), so ``!dbt build``
+    and ``!python -m pytest`` run there. Each name in ``todo`` (older style) becomes a
+    placeholder model that fails with "TODO".
     """
-    root = paths.data_dir() / "sandboxes" / name
+    leave()  # a second sandbox never nests inside the first
+    commands = (command,) if isinstance(command, str) else tuple(command)
+    remove, copy, data, write = tuple(remove), tuple(copy), tuple(data), tuple(write)
+    course = paths.data_dir()
+    root = course / "sandboxes" / name
     if fresh and root.exists():
         shutil.rmtree(root)
-    sb = Sandbox(name, root)
+    sb = Sandbox(name, root, course)
+    sb.copied, sb.write, sb.commands = copy, write, commands
     if not sb.project_dir.exists():
         shutil.copytree(paths.DBT_PROJECT_DIR, sb.project_dir, ignore=_IGNORED)
+        for relative in copy:
+            source = paths.REPO_ROOT / relative
+            if source.is_dir():
+                shutil.copytree(source, root / relative, ignore=_IGNORED)
+            else:
+                (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, root / relative)
         warehouse = paths.warehouse_path()
         sb.data_dir.mkdir(parents=True, exist_ok=True)
         if warehouse.exists():
@@ -179,6 +368,35 @@ def sandbox(name: str, *, todo: Iterable[str] = (), fresh: bool = True) -> Sandb
             shutil.copy2(warehouse, sb.data_dir / "warehouse" / warehouse.name)
         if paths.clock_path().exists():
             shutil.copy2(paths.clock_path(), sb.data_dir / "clock.json")
+        for relative in data:
+            source = course / relative
+            if source.is_dir():
+                shutil.copytree(source, sb.data_dir / relative)
+            elif source.exists():
+                shutil.copy2(source, sb.data_dir / relative)
+        _remove(sb, remove)
         for model in todo:
             sb.path(model).write_text(TODO_MODEL.format(name=model), encoding="utf-8")
+    if remove or copy or write or commands:
+        sb.enter()
+        print(sb.panel())
     return sb
+
+
+def _remove(sb: Sandbox, remove: Sequence[str]) -> None:
+    digests = set()
+    for relative in remove:
+        target = sb._absolute(relative)
+        if not target.exists():
+            raise FileNotFoundError(f"{relative} is not in sandbox {sb.name!r}: nothing to remove")
+        if target.is_dir():
+            shutil.rmtree(target)
+            continue
+        digests.add(_digest(target))
+        target.unlink()
+        if target.suffix == ".sql" and "models" in target.relative_to(sb.root).parts:
+            _drop_relation(sb, target.stem)
+    if digests:  # no second copy of a removed file anywhere in the sandbox (code, not data)
+        for path in sb.root.rglob("*"):
+            if path.is_file() and sb.data_dir not in path.parents and _digest(path) in digests:
+                path.unlink()

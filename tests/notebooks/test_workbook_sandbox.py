@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -93,3 +94,52 @@ def test_check_fails_unsolved_and_passes_solved(
     with pytest.raises(AssertionError, match="column 'price_amount' differs in 4 of 4 rows"):
         checks.same_rows(mine, plans, key="plan_id")
     assert capfd.readouterr().out == ""  # silent: nothing time-stamped reaches a notebook
+
+
+def test_an_exercise_sandbox_removes_the_answer_and_becomes_the_working_folder(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = paths.warehouse_path()
+    _create_raw_plans(warehouse)
+    with duckdb.connect(str(warehouse)) as con:  # as if staging had been built
+        con.execute(f"create schema staging; create view staging.{MODEL} as select 1 as x")
+    answer = f"models/staging/app/{MODEL}.sql"
+    monkeypatch.chdir(paths.REPO_ROOT / "tests")
+    course = {name: os.environ.get(name) for name in ("SPROUTLY_DATA_DIR", "DBT_TARGET_PATH")}
+    sb = sandbox(
+        "ex02-1",
+        remove=[answer],
+        copy=["ingestion"],
+        write=[answer],
+        command=f"dbt build --select {MODEL}",
+    )
+    assert capsys.readouterr().out == (
+        "Sandbox ex02-1: your working folder is <data>/sandboxes/ex02-1\n"
+        f"  write: <data>/sandboxes/ex02-1/dbt_project/{answer}\n"
+        f"  run:   !dbt build --select {MODEL}\n"
+    )
+    reference = (paths.DBT_PROJECT_DIR / answer).read_bytes()
+    inside = [p for p in sb.root.rglob("*") if p.is_file() and p.read_bytes() == reference]
+    assert inside == []  # the answer is nowhere in the sandbox
+    assert (
+        sb.query(
+            "select count(*) as n from information_schema.tables where table_name = ?", [MODEL]
+        )["n"][0]
+        == 0
+    )
+    assert sb.reference(f"select x from staging.{MODEL}")["x"].tolist() == [1]  # the course's
+    assert Path.cwd() == sb.root.resolve()
+    assert sb.file(answer) == Path("dbt_project") / answer
+    assert sb.file("ingestion/cursor.py") == Path("ingestion/cursor.py")
+    assert os.environ["DBT_PROJECT_DIR"] == str(sb.project_dir.resolve())
+    assert os.environ["SPROUTLY_DATA_DIR"] == str(sb.data_dir.resolve())
+    assert os.environ["DBT_TARGET_PATH"] == str((sb.project_dir / "target").resolve())
+    assert os.environ["PYTHONPATH"] == str(sb.root.resolve())  # its ingestion/ comes first
+    second = sandbox("ex02-2", write=["models/x.sql"])  # never nested in the first
+    assert second.root == data_dir / "sandboxes" / "ex02-2"
+    second.leave()
+    assert Path.cwd() == paths.REPO_ROOT / "tests"
+    assert {name: os.environ.get(name) for name in course} == course
+    assert "PYTHONPATH" not in os.environ or os.environ["PYTHONPATH"] != str(sb.root.resolve())
+    with pytest.raises(FileNotFoundError, match="nothing to remove"):
+        sandbox("ex02-3", remove=["models/nope.sql"])
