@@ -365,6 +365,42 @@ def documented(
         )
 
 
+def tested(sb: Sandbox, node: str, column: str, tests: Iterable[str]) -> None:
+    """The model ``node`` (or the source ``"source:app.users"``) declares each generic test of
+    ``tests`` (``unique``, ``not_null``, ``accepted_values``) on ``column``, per the sandbox's
+    manifest."""
+    answered(sb, "the sandbox")
+    try:
+        manifest = sb.manifest()
+    except FileNotFoundError:
+        _fail(f"dbt has not run in sandbox {sb.name!r} yet.", f"run {_command(sb, 'dbt build')}.")
+    if node.startswith("source:"):
+        source_name, _, table = node.removeprefix("source:").partition(".")
+        uids = [
+            uid
+            for uid, source in manifest.get("sources", {}).items()
+            if source.get("source_name") == source_name and source.get("name") == table
+        ]
+    else:
+        uids = list(_nodes_named(manifest, node))
+    if not uids:
+        _fail(f"there is no {node} in the sandbox's project.", "declare it in a YAML file.")
+    declared = {
+        test.get("test_metadata", {}).get("name")
+        for test in manifest.get("nodes", {}).values()
+        if test.get("resource_type") == "test"
+        and test.get("column_name") == column
+        and set(uids) & set(test.get("depends_on", {}).get("nodes", []))
+    }
+    missing = [t for t in tests if t not in declared]
+    if missing:
+        _fail(
+            f"{node}.{column} has no {' / '.join(missing)} test.",
+            f"declare it under the column {column!r} (data_tests:) and rerun "
+            f"{_command(sb, 'dbt build')}.",
+        )
+
+
 def trigger_report(
     actual: UpgradeAssessment,
     *,

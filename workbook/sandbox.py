@@ -228,7 +228,7 @@ class Sandbox:
             "DBT_TARGET_PATH": str((self.project_dir / "target").resolve()),
             "DBT_LOG_PATH": str((self.project_dir / "logs").resolve()),
         }
-        if any((self.root / c / "__init__.py").exists() for c in self.copied):
+        if self.copied:  # Python the learner's command imports (copied or written there)
             variables["PYTHONPATH"] = str(self.root.resolve())
         return variables
 
@@ -323,6 +323,7 @@ def sandbox(
     remove: Iterable[str] = (),
     copy: Iterable[str] = (),
     data: Iterable[str] = (),
+    folders: Iterable[str] = (),
     write: Iterable[str] = (),
     command: str | Sequence[str] = (),
     todo: Iterable[str] = (),
@@ -332,7 +333,8 @@ def sandbox(
 
     Copies ``dbt_project/`` (without target/ and logs/), the current warehouse and the simulated
     clock; ``copy`` adds repository folders or files (``"ingestion"``, ``"tests/ingestion"``) and
-    ``data`` folders of the data folder (``"sources"``). Every ``remove`` path (relative to the
+    ``data`` files or folders of the data folder (``"sources/app.db"``); ``folders`` creates empty
+    folders at the sandbox root for Python the learner writes (``"loaders"``). Every ``remove`` path (relative to the
     dbt project, or to the sandbox for copied folders) is deleted, with any other file of the
     same content and, for a model, its relation in the warehouse: the answer is nowhere in the
     sandbox. ``write`` and ``command`` are shown in the printed panel (the files to write, the
@@ -346,12 +348,13 @@ def sandbox(
     leave()  # a second sandbox never nests inside the first
     commands = (command,) if isinstance(command, str) else tuple(command)
     remove, copy, data, write = tuple(remove), tuple(copy), tuple(data), tuple(write)
+    folders = tuple(folders)
     course = paths.data_dir()
     root = course / "sandboxes" / name
     if fresh and root.exists():
         shutil.rmtree(root)
     sb = Sandbox(name, root, course)
-    sb.copied, sb.write, sb.commands = copy, write, commands
+    sb.copied, sb.write, sb.commands = copy + folders, write, commands
     if not sb.project_dir.exists():
         shutil.copytree(paths.DBT_PROJECT_DIR, sb.project_dir, ignore=_IGNORED)
         for relative in copy:
@@ -370,14 +373,17 @@ def sandbox(
             shutil.copy2(paths.clock_path(), sb.data_dir / "clock.json")
         for relative in data:
             source = course / relative
+            (sb.data_dir / relative).parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
                 shutil.copytree(source, sb.data_dir / relative)
             elif source.exists():
                 shutil.copy2(source, sb.data_dir / relative)
+        for folder in folders:
+            (root / folder).mkdir(parents=True, exist_ok=True)
         _remove(sb, remove)
         for model in todo:
             sb.path(model).write_text(TODO_MODEL.format(name=model), encoding="utf-8")
-    if remove or copy or write or commands:
+    if remove or copy or folders or write or commands:
         sb.enter()
         print(sb.panel())
     return sb
