@@ -1,1 +1,1 @@
-"""Chapter 00, welcome: the answer key behind its exercise (``answers``)."""
+"""Chapter 00, welcome: the answer key behind its exercises (``exercises``)."""

@@ -1,2 +1,2 @@
 """Chapter 03, marts: MRR movements and retention cohorts as plots (``plots``), and the answer
-key behind its exercises (``answers``)."""
+key behind its exercises (``exercises``)."""
