@@ -230,6 +230,7 @@ class Sandbox:
         }
         if self.copied:  # Python the learner's command imports (copied or written there)
             variables["PYTHONPATH"] = str(self.root.resolve())
+            variables["PY_COLORS"] = "0"  # pytest's summary without colour codes (sanitisable)
         return variables
 
     def enter(self) -> Sandbox:
@@ -275,6 +276,7 @@ _EXPORTED = (
     "DBT_TARGET_PATH",
     "DBT_LOG_PATH",
     "PYTHONPATH",
+    "PY_COLORS",
 )
 _ACTIVE: dict[str, Any] = {}
 

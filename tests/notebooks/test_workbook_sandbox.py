@@ -91,7 +91,7 @@ def test_check_fails_unsolved_and_passes_solved(
     sb.write_model(MODEL, broken)
     sb.dbt("run", "--select", MODEL)
     mine = sb.query(f"select plan_id, price_amount from staging.{MODEL}")
-    with pytest.raises(AssertionError, match="column 'price_amount' differs in 4 of 4 rows"):
+    with pytest.raises(AssertionError, match="column 'price_amount' is wrong in 4 of 4 rows"):
         checks.same_rows(mine, plans, key="plan_id")
     assert capfd.readouterr().out == ""  # silent: nothing time-stamped reaches a notebook
 
