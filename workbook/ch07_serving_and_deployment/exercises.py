@@ -140,7 +140,7 @@ def ci_build(sb: Sandbox) -> None:
 # -- exercise 2: an endpoint that passes the team's test ---------------------------------------
 ROUTER_PATH = "serving/active_users.py"
 TEST_PATH = "tests/test_active_users.py"
-API_COMMAND = f"python -m pytest {TEST_PATH} -qq -p no:cacheprovider"
+API_COMMAND = f"python -m pytest {TEST_PATH} -q -p no:cacheprovider"
 
 #: The team's test, as it sits in the sandbox (given: the learner makes it pass).
 TEAM_TEST = '''\
