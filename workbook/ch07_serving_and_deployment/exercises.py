@@ -102,6 +102,12 @@ def ci_build(sb: Sandbox) -> None:
             "CI must not know the model's name: select what differs from the production "
             "manifest (dbt's `state:` selection method) and what is downstream of it.",
         )
+    if not any(s.startswith("state:modified") and s.endswith("+") for s in args["select"]):
+        checks._fail(
+            f"your build selected {selected!r}: the modified models only.",
+            "a model downstream of a change must be rebuilt and tested too (dim_plans has no "
+            "child model today; CI must not depend on that): add dbt's graph operator.",
+        )
     if not args.get("defer") or not args.get("state"):
         checks._fail(
             "your build did not defer to production.",
