@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sproutly import paths
 from workbook import checks
 from workbook.ch08_snowflake_cutover import exercise_checks as ec
 from workbook.sandbox import Sandbox, sandbox
@@ -32,6 +33,9 @@ def _small(name: str, write: str, command: str) -> Sandbox:
     for folder in ("models", "seeds", "snapshots", "tests", "analyses"):
         shutil.rmtree(sb.project_dir / folder, ignore_errors=True)
     (sb.project_dir / "models").mkdir()
+    groups = paths.DBT_PROJECT_DIR / "models" / "_groups.yml"  # dbt_project.yml assigns them
+    if groups.exists():
+        shutil.copy2(groups, sb.project_dir / "models" / groups.name)
     return sb
 
 
