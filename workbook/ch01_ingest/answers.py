@@ -6,8 +6,6 @@ SQL), so a check compares two independent routes to the same fact.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from workbook.query import query
 
 
@@ -20,10 +18,3 @@ def latest_load_of_user(user_id: int) -> str:
     )
     newest = rows.sort_values(["updated_at", "_loaded_at", "_source"]).iloc[-1]
     return str(newest["_load_id"])
-
-
-def quarantine_reasons() -> pd.DataFrame:
-    """Quarantined rows per reason (columns ``reason``, ``rows``), sorted by reason."""
-    quarantined = query("select reason from meta.quarantine")
-    counts = quarantined.groupby("reason").size().rename("rows").reset_index()
-    return counts.sort_values("reason").reset_index(drop=True)

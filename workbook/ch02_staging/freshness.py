@@ -116,28 +116,3 @@ def add_plan_version(sb: Sandbox, plan_id: str, price_cents: int, hours_later: f
         )
     finally:
         connection.close()
-
-
-def check_freshness(sb: Sandbox, source: str, expected: dict[float, str]) -> None:
-    """``source`` (e.g. ``"events.events"``) has the expected status ``hours_later`` past now.
-
-    Raises ``AssertionError`` naming the moment and the thresholds dbt used, so the fix is clear.
-    """
-    problems: list[str] = []
-    for hours, status in expected.items():
-        table = freshness_at(hours, sb=sb).set_index("source")
-        if source not in table.index:
-            raise AssertionError(f"dbt source freshness did not check {source!r}.")
-        row = table.loc[source]
-        if row["status"] != status:
-            problems.append(
-                f"{hours:g} h after the last load {source} is '{row['status']}', expected "
-                f"'{status}' (dbt used warn_after={row['warn_after_hours']} h, "
-                f"error_after={row['error_after_hours']} h)"
-            )
-    if problems:
-        raise AssertionError(
-            "; ".join(problems)
-            + ".\nHint: set freshness: {warn_after: ..., error_after: ...} on the events source "
-            "in the sandbox's models/staging/events/_events__sources.yml."
-        )

@@ -1,10 +1,9 @@
 """Exercise checks for chapter 04: a test is right when it passes on clean data AND fails on the
 defect it is meant to catch (a test that never fails proves nothing).
 
-    catches_defect(sb, "not_blank", model="stg_app__users", column="email", defect="blank_email")
     unit_test_has_teeth(sb, "stg_billing__invoices")
 
-Both run dbt in the sandbox only, and leave its warehouse and models as they found them.
+It runs dbt in the sandbox only, and leaves its warehouse and models as it found them.
 """
 
 from __future__ import annotations
@@ -14,12 +13,6 @@ from typing import TYPE_CHECKING
 import yaml as pyyaml
 
 from workbook import checks
-from workbook.ch04_tests_and_contracts.faults import (
-    inject,
-    keep_clean_copy,
-    restore_clean,
-    warehouse_of,
-)
 
 if TYPE_CHECKING:
     from workbook.sandbox import Sandbox
@@ -68,50 +61,6 @@ def attach_column_test(sb: Sandbox, model: str, column: str, test: str) -> None:
 def _test_statuses(sb: Sandbox, selector: str) -> dict[str, str]:
     sb.dbt("test", "--select", selector)
     return sb.statuses()
-
-
-def catches_defect(sb: Sandbox, test: str, *, model: str, column: str, defect: str) -> None:
-    """Your generic test ``tests/generic/<test>.sql``, attached to ``model.column``, passes on the
-    clean warehouse and fails once ``defect`` is injected."""
-    checks.answered(sb, "the sandbox")
-    generic = sb.project_dir / "tests" / "generic" / f"{test}.sql"
-    if not generic.exists():
-        checks._fail(
-            f"there is no generic test {test!r} in the sandbox (expected tests/generic/{test}.sql).",
-            f"write it with sb.write_file('tests/generic/{test}.sql', sql); it starts with "
-            f"{{% test {test}(model, column_name) %}}.",
-        )
-    attach_column_test(sb, model, column, test)
-    clean = warehouse_of(sb).with_suffix(".clean")
-    if not clean.exists():
-        keep_clean_copy(sb)
-    restore_clean(sb)
-    selector = f"test_name:{test},{model}"
-    statuses = _test_statuses(sb, selector)
-    if not statuses:
-        checks._fail(
-            f"dbt found no test {test!r} on {model}.",
-            f"does the file define {{% test {test}(model, column_name) %}} ... {{% endtest %}}?",
-        )
-    checks.equal(
-        sorted(set(statuses.values())),
-        ["pass"],
-        what=f"{test} on clean data",
-        hint="it must return no rows on clean data (select only the offending rows). "
-        + (sb.failures() or ""),
-    )
-    inject(sb, defect)
-    try:
-        statuses = _test_statuses(sb, selector)
-    finally:
-        restore_clean(sb)
-    checks.equal(
-        sorted(set(statuses.values())),
-        ["fail"],
-        what=f"{test} after injecting {defect!r}",
-        hint="a test fails when its query returns rows: return the rows that break the rule "
-        "(think about values that are not null but still carry no information).",
-    )
 
 
 def unit_test_has_teeth(sb: Sandbox, model: str = "stg_billing__invoices") -> None:

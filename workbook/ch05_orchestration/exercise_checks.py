@@ -1,6 +1,5 @@
-"""Exercise checks for chapter 05: a schedule, a sensor and a job selection, each evaluated with
-Dagster's own test contexts (``build_schedule_context`` / ``build_sensor_context``): no daemon,
-no run is launched."""
+"""Exercise checks for chapter 05: a schedule and a job selection, evaluated with Dagster's own
+test contexts (``build_schedule_context``): no daemon, no run is launched."""
 
 from __future__ import annotations
 
@@ -58,43 +57,6 @@ def morning_schedule(schedule) -> None:
             what="the run key",
             hint="the partition as run_key: a retried tick then never starts a second run.",
         )
-
-
-def newest_day_sensor(sensor) -> None:
-    """A sensor on ``daily_pipeline`` that requests only the newest landed partition, once:
-    its cursor remembers the day it requested."""
-    checks.answered(sensor, "your sensor")
-    if not isinstance(sensor, dg.SensorDefinition):
-        checks._fail(
-            f"your sensor is a {type(sensor).__name__}, not a SensorDefinition.",
-            "decorate a function with @dg.sensor(job=...).",
-        )
-    checks.equal(
-        sorted(t.job_name for t in sensor.targets), ["daily_pipeline"], what="the sensor's job"
-    )
-    newest = answers.newest_landed_partition()
-    for cursor in (None, "2026-01-01"):
-        context = dg.build_sensor_context(cursor=cursor)
-        requests = _requests(sensor(context))
-        checks.equal(
-            [(r.partition_key, r.run_key) for r in requests],
-            [(newest, newest)],
-            what=f"requests with cursor {cursor!r} (partition, run_key)",
-            hint="request only max(landed_files()) that has files, with run_key = the day.",
-        )
-        checks.equal(
-            context.cursor,
-            newest,
-            what="the cursor after the tick",
-            hint="context.update_cursor(day)",
-        )
-    context = dg.build_sensor_context(cursor=newest)
-    checks.equal(
-        _requests(sensor(context)),
-        [],
-        what="requests when the newest day was already requested",
-        hint="return dg.SkipReason(...) when the cursor already holds the newest day.",
-    )
 
 
 def finance_job(job, definitions) -> None:

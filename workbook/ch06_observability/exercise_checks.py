@@ -1,26 +1,12 @@
-"""Exercise checks for chapter 06: an SLO declared and evaluated, a freshness threshold tightened
-in a sandbox, and an alert rule (a sensor) that fires when an error budget is spent."""
+"""Exercise checks for chapter 06: an SLO declared and evaluated, and an alert rule (a sensor)
+that fires when an error budget is spent."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pandas as pd
 
 from orchestration import slos
-from sproutly import clock
-from sproutly.dbt import (
-    freshness_results,
-    manifest,
-    node_statuses,
-    source_freshness_thresholds,
-)
 from workbook import checks
-
-#: Exercise 2: the tightened events thresholds, in hours (warn, error).
-EVENTS_THRESHOLDS = {"warn_hours": 12.0, "error_hours": 24.0}
-#: Exercise 2: how late after the last load the check runs dbt source freshness.
-PROBE_HOURS = 18
 
 
 def billing_slo(slo, evaluation: pd.DataFrame, checks_table: pd.DataFrame) -> None:
@@ -53,57 +39,8 @@ def billing_slo(slo, evaluation: pd.DataFrame, checks_table: pd.DataFrame) -> No
     checks.same_rows(evaluation, expected, key="day", columns=["measured", "good", "bad_days"])
 
 
-def _sandbox_thresholds(sb) -> dict[str, dict[str, float]]:
-    try:
-        sandbox_manifest = manifest(sb.project_dir / "target")
-    except FileNotFoundError:
-        checks._fail(
-            "the sandbox has no manifest yet.",
-            "run sb.dbt('source', 'freshness', '--select', 'source:events') after editing.",
-        )
-    return source_freshness_thresholds(sandbox_manifest)
-
-
-def events_freshness(sb) -> None:
-    """Exercise 2: in the sandbox, the events source warns after 12 h and errors after 24 h;
-    the other sources keep their thresholds; dbt source freshness agrees at a probe time."""
-    checks.answered(sb, "the sandbox")
-    sb.dbt("parse")
-    thresholds = _sandbox_thresholds(sb)
-    checks.equal(
-        thresholds.get("events"),
-        EVENTS_THRESHOLDS,
-        what="the events source's thresholds (hours)",
-        hint="edit freshness: warn_after / error_after in models/staging/events/"
-        "_events__sources.yml ({count: 12, period: hour} and {count: 24, period: hour}).",
-    )
-    reference = slos.source_freshness_thresholds()
-    changed = sorted(t for t in reference if t != "events" and thresholds.get(t) != reference[t])
-    if changed:
-        checks._fail(
-            f"thresholds of other sources changed too: {', '.join(changed)}.",
-            "only the events source's freshness block should change.",
-        )
-    probe = clock.now() + timedelta(hours=PROBE_HOURS)
-    sb.dbt(
-        "source",
-        "freshness",
-        "--select",
-        "source:events",
-        vars={"sproutly_now": probe.strftime("%Y-%m-%d %H:%M:%S")},
-    )
-    results = freshness_results(sb.project_dir / "target")
-    statuses = {uid.split(".")[-1]: status for uid, status in node_statuses(results).items()}
-    checks.equal(
-        statuses.get("events"),
-        "warn",
-        what=f"dbt's verdict on raw.events {PROBE_HOURS} h after its last load",
-        hint="18 h is past a 12 h warn threshold and before a 24 h error threshold.",
-    )
-
-
 def budget_sensor(sensor, instance, watched) -> None:
-    """Exercise 3: a sensor that sends one ``slo`` alert per SLO of ``watched`` whose budget is
+    """Exercise 2: a sensor that sends one ``slo`` alert per SLO of ``watched`` whose budget is
     overspent, deduplicated by ``chain_id`` across ticks."""
     import dagster as dg
 

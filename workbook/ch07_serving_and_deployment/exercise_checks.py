@@ -1,11 +1,10 @@
-"""Exercise checks for chapter 07: endpoints a learner adds to the read API, checked over HTTP.
+"""Exercise checks for chapter 07: an endpoint a learner adds to the read API, checked over HTTP.
 
 Each check starts the real server (``serving.running``) with the learner's FastAPI
 ``APIRouter`` added through ``routers=``, calls it like a client would, and compares the answers
 with a query of the published copy (the only data the API may read). Nothing is mocked.
 
     exercise_checks.active_users_endpoint(active_users)   # GET /v1/metrics/active-users
-    exercise_checks.readiness_endpoint(ready)              # GET /ready (health rule + a setting)
 """
 
 from __future__ import annotations
@@ -18,14 +17,9 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from sproutly.env import temporarily
 from workbook import checks
 
 ACTIVE_USERS_PATH = "/v1/metrics/active-users"
-READY_PATH = "/ready"
-#: The setting the readiness endpoint reads (days of lag still "ready"; default 1).
-MAX_LAG_ENV = "SERVING_MAX_LAG_DAYS"
-DEFAULT_MAX_LAG_DAYS = 1
 
 
 def _router(router: Any, name: str, path: str) -> None:
@@ -157,54 +151,3 @@ def active_users_endpoint(router: Any) -> None:
             checks.equal(
                 response.status_code, status, what=f"the status for {case} ({params})", hint=hint
             )
-
-
-def readiness_endpoint(router: Any) -> None:
-    """``GET /ready`` answers 200 ``{"ready": true, "lag_days", "max_lag_days"}`` while the
-    published copy lags the simulated clock by at most ``SERVING_MAX_LAG_DAYS`` days (a setting,
-    default 1), else 503 ``{"ready": false, "lag_days", "max_lag_days", "reason"}``; 503 when
-    nothing is published. The setting is read on every request."""
-    from sproutly import clock, paths
-
-    _router(router, "ready", READY_PATH)
-    now = clock.now()
-    later = (now + timedelta(days=3)).isoformat(sep=" ")
-    cases = [  # (SPROUTLY_NOW, SERVING_MAX_LAG_DAYS, expected status, lag, max lag)
-        (None, None, 200, 1, DEFAULT_MAX_LAG_DAYS),
-        (later, None, 503, 4, DEFAULT_MAX_LAG_DAYS),
-        (later, "5", 200, 4, 5),
-        (None, "0", 503, 1, 0),
-    ]
-    with _served(router) as client:
-        for simulated_now, max_lag, status, lag, expected_max in cases:
-            setting = f"{MAX_LAG_ENV}={max_lag}" if max_lag is not None else f"{MAX_LAG_ENV} unset"
-            what = f"GET /ready with lag {lag} day(s) and {setting}"
-            with temporarily({"SPROUTLY_NOW": simulated_now, MAX_LAG_ENV: max_lag}):
-                response = client.get(READY_PATH)
-            body = _json(response, what)
-            checks.equal(
-                response.status_code,
-                status,
-                what=f"the status of {what}",
-                hint="read settings().serving_max_lag_days on every request (default "
-                f"{DEFAULT_MAX_LAG_DAYS}); lag_days comes from api.health(store); ready when "
-                "lag_days <= the setting, else a JSONResponse with status_code=503.",
-            )
-            _field(body, "ready", status == 200, what)
-            _field(body, "lag_days", lag, what)
-            _field(body, "max_lag_days", expected_max, what)
-            if status == 503 and not (isinstance(body.get("reason"), str) and body["reason"]):
-                checks._fail(
-                    f"the answer to {what} has no 'reason'.",
-                    "say why it is not ready, e.g. 'published copy is 4 days behind (max 1)'.",
-                )
-    missing = paths.serving_path().with_name("nothing-published.duckdb")
-    with _served(router, path=missing) as client:
-        response = client.get(READY_PATH)
-    checks.equal(
-        response.status_code,
-        503,
-        what="the status of GET /ready when nothing is published",
-        hint="api.health(store) answers 503 then: pass that on as not ready.",
-    )
-    _field(_json(response, "GET /ready"), "ready", False, "GET /ready when nothing is published")

@@ -7,7 +7,7 @@ an exercise brings its own inputs (dbt's ``date_spine``, a seed) instead of the 
 - Exercise 1, :func:`setup_calendar` / :func:`calendar_is_portable`: a dispatched macro
   ``weekday_name`` (``duckdb__`` / ``snowflake__``) that makes ``dim_calendar`` say ``Mon`` ..
   ``Sun`` on both engines.
-- Exercise 2, :func:`setup_current_prices` / :func:`current_prices_agree`: a planted NULL-ordering
+- Exercise 2, :func:`setup_current_prices` / :func:`both_engines`: a planted NULL-ordering
   difference that builds green on both engines but disagrees; fix the model.
 
     sb = small_sandbox("08_calendar")
@@ -382,37 +382,3 @@ def side_by_side(sb: Sandbox, emulator: Emulator) -> pd.DataFrame:
     )
     merged["equal"] = merged["DuckDB"] == merged["emulated Snowflake"]
     return merged.sort_values("plan_id").reset_index(drop=True)
-
-
-def current_prices_agree(sb: Sandbox, emulator: Emulator) -> pd.DataFrame:
-    """Both engines build ``int_plan_prices_current``, the parity report finds them equal, and
-    the rows are the current prices. Returns the side-by-side table."""
-    report = both_engines(sb, emulator)
-    table = side_by_side(sb, emulator)
-    if not bool(report["equal"].all()):
-        differing = table[~table["equal"]]
-        example = ""
-        if not differing.empty:
-            first = differing.iloc[0]
-            example = (
-                f"; e.g. {first['plan_id']}: DuckDB {first['DuckDB']}, emulated Snowflake "
-                f"{first['emulated Snowflake']}"
-            )
-        _fail(
-            f"the parity report finds DuckDB and emulated Snowflake different on "
-            f"{CURRENT_PRICES} ({len(differing)} plan(s) disagree{example}).",
-            "order by valid_to desc puts NULLs last on DuckDB and first on Snowflake: say "
-            "which you mean (nulls first / nulls last) or avoid sorting NULLs at all.",
-        )
-    expected = current_prices_reference()
-    for target in ("dev", EMULATED):
-        frame = fetch(sb, f"intermediate.{CURRENT_PRICES}", target, emulator)
-        mine = frame.reindex(columns=["plan_id", "price_cents", "valid_from"])
-        if not mine.reset_index(drop=True).equals(expected):
-            _fail(
-                f"on {_engine(target)} the model returns {mine.to_dict('records')}; expected "
-                f"the current prices {expected.to_dict('records')}.",
-                "the current price is the row whose valid_to is empty (NULL); keep the columns "
-                "plan_id, price_cents, valid_from.",
-            )
-    return table
