@@ -425,6 +425,9 @@ def build(out: Path) -> list[Page]:
         shutil.rmtree(out)
     (out / "assets").mkdir(parents=True)
     shutil.copy2(ASSETS / "style.css", out / "assets" / "style.css")
+    # images a chapter's markdown embeds by a relative path (chapter 05's Dagster UI tour)
+    if (ROOT / "notebooks" / "images").is_dir():
+        shutil.copytree(ROOT / "notebooks" / "images", out / "chapters" / "images")
     template = Template((ASSETS / "page.html.j2").read_text())
     glossary_text = (DOCS / "glossary.md").read_text()
     terms = glossary_terms(glossary_text)
