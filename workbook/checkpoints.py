@@ -342,16 +342,11 @@ def export_for_shell() -> dict[str, str]:
     """Point commands run from a notebook cell (``!dbt build --select staging``) at the real
     project and this kernel's data, as a terminal with these variables would: ``DBT_PROJECT_DIR``
     and ``DBT_PROFILES_DIR`` (dbt reads both) and an absolute ``SPROUTLY_DATA_DIR`` (the profile's
-    warehouse path; the project's ``sproutly_now()`` reads the simulated clock there), and
-    ``DAGSTER_HOME`` (``dg``/``dagster`` commands see this data's run history, and our dagster.yaml
-    keeps their telemetry off)."""
-    from orchestration.instance import ensure_dagster_home
-
+    warehouse path; the project's ``sproutly_now()`` reads the simulated clock there)."""
     variables = {
         "SPROUTLY_DATA_DIR": str(paths.data_dir().resolve()),
         "DBT_PROJECT_DIR": str(paths.DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR),
     }
     os.environ.update(variables)
-    variables["DAGSTER_HOME"] = str(ensure_dagster_home())
     return variables
