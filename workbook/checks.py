@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -289,9 +290,25 @@ def dbt_passed(sb: Sandbox, *models: str, tests: bool = True) -> None:
                 )
 
 
-def reads_only(sb: Sandbox, model: str, allowed: Iterable[str]) -> None:
-    """``model`` reads exactly the models / sources in ``allowed`` (``"metrics_daily"``,
-    ``"source:app.plans"``), per the sandbox's manifest (its ``depends_on``)."""
+def defined(path: Path, name: str, *, shown: str, fix: str, naming: str) -> Any:
+    """The attribute ``name`` of the learner's Python file ``path``, imported fresh (not cached
+    in ``sys.modules``). Fails with the file's own error when importing it raises (``fix`` says
+    how to find the line), or when it defines no ``name`` (``naming`` says what to call it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"sandbox_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the learner's code: show its own error
+        _fail(f"importing {shown} raised {type(error).__name__}: {error}", fix)
+    if not hasattr(module, name):
+        _fail(f"{shown} defines no {name!r}.", naming)
+    return getattr(module, name)
+
+
+def _sandbox_model(sb: Sandbox, model: str) -> tuple[dict, str, dict]:
+    """The sandbox's manifest, and the unique id and node of ``model`` in it."""
     answered(sb, "the sandbox")
     try:
         manifest = sb.manifest()
@@ -300,7 +317,14 @@ def reads_only(sb: Sandbox, model: str, allowed: Iterable[str]) -> None:
     found = _nodes_named(manifest, model)
     if not found:
         _fail(f"there is no model {model!r} in the sandbox's manifest.", f"write {model}.sql.")
-    node = next(iter(found.values()))
+    uid, node = next(iter(found.items()))
+    return manifest, uid, node
+
+
+def reads_only(sb: Sandbox, model: str, allowed: Iterable[str]) -> None:
+    """``model`` reads exactly the models / sources in ``allowed`` (``"metrics_daily"``,
+    ``"source:app.plans"``), per the sandbox's manifest (its ``depends_on``)."""
+    manifest, _, node = _sandbox_model(sb, model)
     reads = set()
     for uid in node.get("depends_on", {}).get("nodes", []):
         kind, *_, name = uid.split(".")
@@ -333,15 +357,7 @@ def documented(
 ) -> None:
     """``model``'s YAML describes it, states its grain (the description contains ``phrase``)
     and declares ``tests`` on the grain column, per the sandbox's manifest."""
-    answered(sb, "the sandbox")
-    try:
-        manifest = sb.manifest()
-    except FileNotFoundError:
-        _fail(f"dbt has not run in sandbox {sb.name!r} yet.", f"run {_command(sb, 'dbt build')}.")
-    found = _nodes_named(manifest, model)
-    if not found:
-        _fail(f"there is no model {model!r} in the sandbox's manifest.", f"write {model}.sql.")
-    uid, node = next(iter(found.items()))
+    manifest, uid, node = _sandbox_model(sb, model)
     description = (node.get("description") or "").strip()
     if not description:
         _fail(f"{model} has no description.", "add `description:` to the model in its YAML.")

@@ -11,7 +11,6 @@ import the learner's module and evaluate it with Dagster's own test APIs.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -44,22 +43,13 @@ def orchestration_sandbox(name: str, write: str) -> Sandbox:
 def _load(sb: Sandbox, relative: str, name: str) -> Any:
     """The learner's module, imported from the sandbox, and its attribute ``name``."""
     checks.file_written(sb, relative)
-    path = sb.root / relative
-    spec = importlib.util.spec_from_file_location(f"sandbox_{sb.name}_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the learner's code: show its own error
-        checks._fail(
-            f"importing {sb.shown(relative)} raised {type(error).__name__}: {error}",
-            f"fix the file, then run !{VALIDATE}",
-        )
-    if not hasattr(module, name):
-        checks._fail(
-            f"{sb.shown(relative)} defines no {name!r}.",
-            f"name the definition {name} (the decorated function's name).",
-        )
-    return getattr(module, name)
+    return checks.defined(
+        sb.root / relative,
+        name,
+        shown=sb.shown(relative),
+        fix=f"fix the file, then run !{VALIDATE}",
+        naming=f"name the definition {name} (the decorated function's name).",
+    )
 
 
 def schedule(sb: Sandbox) -> None:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from orchestration import observability, slos
@@ -57,19 +56,13 @@ def alert_sandbox() -> Sandbox:
 
 def _load(sb: Sandbox, relative: str, name: str, command: str) -> Any:
     checks.file_written(sb, relative)
-    path = sb.root / relative
-    spec = importlib.util.spec_from_file_location(f"sandbox_{sb.name}_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the learner's code: show its own error
-        checks._fail(
-            f"importing {sb.shown(relative)} raised {type(error).__name__}: {error}",
-            f"fix the file, then run !{command}",
-        )
-    if not hasattr(module, name):
-        checks._fail(f"{sb.shown(relative)} defines no {name!r}.", f"name it {name}.")
-    return getattr(module, name)
+    return checks.defined(
+        sb.root / relative,
+        name,
+        shown=sb.shown(relative),
+        fix=f"fix the file, then run !{command}",
+        naming=f"name it {name}.",
+    )
 
 
 def slo_module(sb: Sandbox) -> None:

@@ -11,7 +11,6 @@ passes the team's test.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -194,18 +193,13 @@ def api_sandbox() -> Sandbox:
 
 
 def _load(path: Path, name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"sandbox_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the learner's file: show its own error
-        checks._fail(
-            f"importing {path.name} raised {type(error).__name__}: {error}",
-            "fix the file; the traceback of your pytest run shows the line.",
-        )
-    if not hasattr(module, name):
-        checks._fail(f"{path.name} defines no {name!r}.", f"name your APIRouter {name}.")
-    return getattr(module, name)
+    return checks.defined(
+        path,
+        name,
+        shown=path.name,
+        fix="fix the file; the traceback of your pytest run shows the line.",
+        naming=f"name your APIRouter {name}.",
+    )
 
 
 def active_users(sb: Sandbox) -> None:
