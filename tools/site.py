@@ -25,6 +25,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.glossary_links import (
+    UNLINKED_NAMES,
+    Term,
+    anchor,
+    glossary_terms,
+    term_pattern,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = Path(__file__).resolve().parent / "site_assets"
 DOCS = ROOT / "docs"
@@ -48,28 +56,8 @@ class Page:
 # --------------------------------------------------------------------------- glossary
 
 
-@dataclass(frozen=True)
-class Term:
-    names: tuple[str, ...]
-    anchor: str
-
-
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def glossary_terms(text: str) -> list[Term]:
-    """Every ``### name / other name`` heading of docs/glossary.md."""
-    terms = []
-    for heading in re.findall(r"^###\s+(.+)$", text, re.MULTILINE):
-        names = tuple(n.strip() for n in heading.split("/") if n.strip())
-        terms.append(Term(names, slug(names[0])))
-    return terms
-
-
-def _term_pattern(name: str) -> re.Pattern[str]:
-    flags = 0 if name.isupper() else re.IGNORECASE  # MRR, SLO, WAP: case matters
-    return re.compile(rf"(?<![\w-])({re.escape(name)}(?:s|es)?)(?![\w-])", flags)
 
 
 class GlossaryLinker:
@@ -77,13 +65,18 @@ class GlossaryLinker:
 
     def __init__(self, terms: list[Term], href: str) -> None:
         self.href = href
-        self.patterns = [(t, [_term_pattern(n) for n in t.names]) for t in terms]
+        self.patterns = [
+            (t, [term_pattern(n) for n in t.names if n not in UNLINKED_NAMES]) for t in terms
+        ]
         self.seen: set[str] = set()
 
     def link(self, fragment: str) -> str:
         out, skip = [], []
         for token in re.split(r"(<[^>]+>)", fragment):
             if token.startswith("<"):
+                linked = re.search(r'href="[^"]*glossary\.(?:html|md)#([^"]+)"', token)
+                if linked:  # the chapter links this term itself (tools/glossary_links.py)
+                    self.seen.add(linked.group(1))
                 tag = re.match(r"</?\s*([a-zA-Z0-9]+)", token)
                 name = tag.group(1).lower() if tag else ""
                 if name in NO_LINK and not token.endswith("/>"):
@@ -470,7 +463,7 @@ def build(out: Path) -> list[Page]:
     glossary_body = markdown(
         re.sub(
             r"^###\s+(.+)$",
-            lambda m: f'<h3 id="{slug(m.group(1).split("/")[0])}">{html.escape(m.group(1))}</h3>\n',
+            lambda m: f'<h3 id="{anchor(m.group(1))}">{html.escape(m.group(1))}</h3>\n',
             glossary_text,
             flags=re.MULTILINE,
         )
