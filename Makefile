@@ -25,11 +25,19 @@ help: ## list the targets
 
 setup: .venv/.synced ## install the locked environment (uv sync --locked)
 
+# `make run` and `make test` record their wall time in test-artifacts/ (what the README quotes:
+# `python tools/chapter_times.py` writes the last measurement into it).
 run: setup ## generate the sources (if missing), run the whole pipeline on DuckDB, publish, summarise
-	$(RUN) python -m microproduct init --if-missing
-	$(RUN) python -m orchestration run
+	@start=$$(date +%s); \
+	$(RUN) python -m microproduct init --if-missing && $(RUN) python -m orchestration run && \
+	mkdir -p test-artifacts && echo "{\"command\": \"make run\", \"seconds\": $$(( $$(date +%s) - start ))}" > test-artifacts/make-run.json
 
-test: setup browser lint unit nbval ## set up, lint, run every test (what CI runs)
+# nbval before unit: nbval's run of each solution records the checks' expected values, which the
+# answer-leak proof in unit then reads instead of executing every solution again.
+test: ## set up, lint, run every test (what CI runs)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory setup browser lint nbval unit && \
+	mkdir -p test-artifacts && echo "{\"command\": \"make test\", \"seconds\": $$(( $$(date +%s) - start ))}" > test-artifacts/make-test.json
 
 # Slim CI (tools/slim_ci.py): production = the prod target (data/warehouse/prod.duckdb, built on main
 # with `SPROUTLY_TARGET=prod make run`) and main's manifest in .ci/prod-manifest/ (`make prod-manifest`).
@@ -43,6 +51,7 @@ lint: setup lint-sql portability defs ## ruff, sqlfluff, the Snowflake portabili
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) python tools/make_exercises.py --check
+	$(RUN) python tools/glossary_links.py --check
 
 lint-sql: setup ## sqlfluff (dbt templater, duckdb dialect) over the dbt project
 	@tmp=$$(mktemp -d) && mkdir -p $$tmp/warehouse && cd dbt_project && \
@@ -84,7 +93,7 @@ docs-serve: docs ## serve the dbt docs on 127.0.0.1 (port: DOCS_PORT, default 80
 # Notebook tests share one checkpoint cache (content-keyed, build-locked) across workers and phases.
 TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
 
-unit: setup ## the pytest suite (two workers; one notebook or test module per worker)
+unit: setup ## the pytest suite (two workers; a test module, or one notebook, at a time per worker: tests/conftest.py)
 	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile --durations=15
 
 nbval: setup ## re-execute notebooks/ and solutions/, compare with the committed outputs

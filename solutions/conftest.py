@@ -4,4 +4,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "notebooks"))
-from nbval_plugin import pytest_runtest_setup, pytest_runtest_teardown  # noqa: E402, F401
+from nbval_plugin import (  # noqa: E402, F401
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+)

@@ -1,9 +1,11 @@
-"""Refresh every "time to execute" a reader is told from the last notebook test run.
+"""Refresh every "time to execute" a reader is told from the last measured runs.
 
 ``make nbval`` (part of ``make test``) records each notebook's wall time — kernel start plus every
 cell, checkpoint restore included — in ``test-artifacts/notebook-times/``. This script writes
 those measurements into README.md's chapter table and into each chapter's "**Time**" line, so both
-quote the test run instead of anyone's memory:
+quote the test run instead of anyone's memory. ``make run`` and ``make test`` record their own
+wall time in ``test-artifacts/make-run.json`` / ``make-test.json``, which go into the README's
+sentence on how long they take:
 
     uv run python tools/chapter_times.py [--from <folder with notebook-times>] [--check]
 """
@@ -48,6 +50,34 @@ def refresh(text: str, times: dict[str, float]) -> str:
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
 
 
+#: The README's sentence on how long the two commands take (written by :func:`refresh_commands`).
+COMMANDS = re.compile(
+    r"first `make run` took (?P<run>[^`]+?) after set-up and `make test` (?P<test>.+?), set-up included"
+)
+
+
+def duration(seconds: float) -> str:
+    """``39 s`` or ``27 min 1 s``."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def refresh_commands(text: str, folder: Path) -> str:
+    """README text with the measured wall times of ``make run`` / ``make test`` (the JSON files
+    those targets write in ``folder``'s parent, ``test-artifacts/``), where measured."""
+    match = COMMANDS.search(text)
+    if match is None:
+        raise SystemExit("README.md: no sentence 'first `make run` took ... and `make test` ...'")
+    found = {}
+    for command in ("run", "test"):
+        record = folder.parent / f"make-{command}.json"
+        if record.exists():
+            found[command] = duration(json.loads(record.read_text())["seconds"])
+    run, test = found.get("run", match["run"]), found.get("test", match["test"])
+    sentence = f"first `make run` took {run} after set-up and `make test` {test}, set-up included"
+    return text[: match.start()] + sentence + text[match.end() :]
+
+
 def time_sentence(seconds: float) -> str:
     """The generated end of a chapter's "**Time**" line."""
     return (
@@ -87,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no measurements in {args.source}: run `make nbval` first", file=sys.stderr)
         return 2
     text = README.read_text()
-    new = refresh(text, times)
+    new = refresh_commands(refresh(text, times), args.source)
     chapters = [ROOT / notebook for notebook in times if notebook.startswith("notebooks/")]
     changed = [
         p

@@ -124,6 +124,55 @@ def record_time(notebook: Path, seconds: float) -> Path:
     return out
 
 
+#: Where ``make nbval`` leaves each solution's checks ledger (the expected values its checks were
+#: given, see ``workbook.checks``) for the answer-leak proof in ``tests/notebooks/test_exercises.py``,
+#: so the suite does not execute every solution a second time.
+LEDGER_DIR = Path(__file__).resolve().parent.parent / "test-artifacts" / "ledgers"
+
+
+def _ledger_key(notebook: Path) -> str:
+    """What a recorded ledger is valid for: the notebook's bytes and the course code its checks
+    run (``workbook/``). Any edit to either makes the recorded ledger stale."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(notebook).read_bytes())
+    workbook = Path(__file__).resolve().parent.parent / "workbook"
+    for path in sorted(workbook.rglob("*.py")):
+        digest.update(path.relative_to(workbook).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ledger_file(notebook: Path) -> Path:
+    """The ledger a run of ``notebook`` writes (``SPROUTLY_CHECKS_LEDGER`` for its kernel)."""
+    return LEDGER_DIR / f"{Path(notebook).stem}.jsonl"
+
+
+def start_ledger(notebook: Path) -> Path:
+    """Forget any earlier ledger of ``notebook``; return the path its kernel should write."""
+    LEDGER_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in (ledger_file(notebook), ledger_file(notebook).with_suffix(".key")):
+        stale.unlink(missing_ok=True)
+    return ledger_file(notebook)
+
+
+def seal_ledger(notebook: Path) -> None:
+    """Mark the ledger of ``notebook`` complete (call only when every cell of the run passed)."""
+    if ledger_file(notebook).exists():
+        ledger_file(notebook).with_suffix(".key").write_text(_ledger_key(notebook) + "\n")
+
+
+def recorded_ledger(notebook: Path) -> list[Any] | None:
+    """The expected values a complete, passing run of this very ``notebook`` (same bytes, same
+    ``workbook/`` code) recorded, or None when there is no such run."""
+    import json
+
+    ledger, key = ledger_file(notebook), ledger_file(notebook).with_suffix(".key")
+    if not (ledger.exists() and key.exists()) or key.read_text().strip() != _ledger_key(notebook):
+        return None
+    return [json.loads(line) for line in ledger.read_text().splitlines()]
+
+
 def errors(notebook: Any) -> list[tuple[str, list[str], str, str]]:
     """``(cell id, tags, exception name, message)`` for every cell that raised."""
     found = []

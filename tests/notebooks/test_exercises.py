@@ -8,7 +8,10 @@ For every ``solutions/NN_*.ipynb``:
   it with its committed outputs), so the suite does not run each solution a second time;
 - no answer leaks: the solution runs with ``SPROUTLY_CHECKS_LEDGER`` set (every check appends
   the expected values it is given), and no ledger value and no line of a ``solution`` cell appears
-  in the error output of any check cell of the unsolved run.
+  in the error output of any check cell of the unsolved run. ``make nbval`` (which ``make test``
+  runs before this suite) records each solution's ledger as it executes it; a recorded ledger is
+  used only when it comes from a passing run of the same notebook and ``workbook/`` code
+  (``tools.notebooks.recorded_ledger``), otherwise the test runs the solution itself.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 import pytest
 
 from sproutly import paths
-from tools.notebooks import errors, execute_notebook
+from tools.notebooks import errors, execute_notebook, recorded_ledger
 
 #: A solution line shorter than this is too generic to count as a leak ("select *").
 MIN_LINE = 12
@@ -177,6 +180,31 @@ def leaks(solution: Any, unsolved: Any, ledger: list[Any]) -> list[str]:
     return found
 
 
+def test_a_recorded_ledger_counts_only_for_the_same_passing_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools.notebooks as notebooks
+
+    monkeypatch.setattr(notebooks, "LEDGER_DIR", tmp_path / "ledgers")
+    notebook = tmp_path / "09_x.ipynb"
+    notebook.write_text("{}")
+    assert notebooks.recorded_ledger(notebook) is None  # never run
+    notebooks.start_ledger(notebook).write_text('90\n"app_users-12"\n')
+    assert (
+        notebooks.recorded_ledger(notebook) is None
+    )  # not sealed: a cell failed, or still running
+    notebooks.seal_ledger(notebook)
+    assert notebooks.recorded_ledger(notebook) == [90, "app_users-12"]
+    notebook.write_text('{"cells": []}')
+    assert notebooks.recorded_ledger(notebook) is None  # the notebook changed since
+    notebook.write_text("{}")
+    assert notebooks.recorded_ledger(notebook) == [90, "app_users-12"]
+    monkeypatch.setattr(notebooks, "_ledger_key", lambda path: "other workbook code")
+    assert notebooks.recorded_ledger(notebook) is None  # the checks' code changed since
+    notebooks.start_ledger(notebook)  # a new run forgets the old ledger
+    assert not notebooks.ledger_file(notebook).exists()
+
+
 _UNSOLVED: dict[str, Any] = {}
 
 
@@ -267,11 +295,13 @@ def test_a_leaking_check_fails_the_proof(tmp_path: Path, notebook_root: Path) ->
 def test_no_answer_leaks(
     solution: Path, notebook_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = tmp_path / "ledger.jsonl"
-    monkeypatch.setenv("SPROUTLY_CHECKS_LEDGER", str(ledger))
-    solved, _ = execute_notebook(solution, notebook_root / "solved", 900)
-    monkeypatch.delenv("SPROUTLY_CHECKS_LEDGER")
-    values = [json.loads(line) for line in ledger.read_text().splitlines()]
+    values = recorded_ledger(solution)  # `make test` runs nbval first: its run recorded them
+    if values is None:
+        ledger = tmp_path / "ledger.jsonl"
+        monkeypatch.setenv("SPROUTLY_CHECKS_LEDGER", str(ledger))
+        execute_notebook(solution, notebook_root / "solved", 900)
+        monkeypatch.delenv("SPROUTLY_CHECKS_LEDGER")
+        values = [json.loads(line) for line in ledger.read_text().splitlines()]
     assert values, f"{solution.name}: no check recorded an expected value"
     found = leaks(json.loads(solution.read_text()), _unsolved(solution, notebook_root), values)
     assert found == [], "\n".join(found)

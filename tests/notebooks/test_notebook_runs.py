@@ -68,3 +68,25 @@ def test_chapter_times_land_in_the_readme_table(tmp_path, monkeypatch):
         "| 05 | [Dagster](notebooks/05_orchestration.ipynb) | full dbt build | 41 s |" in refreshed
     )
     assert "| marts built | ~25 s |" in refreshed, "rows without a measurement are left alone"
+
+
+def test_make_run_and_make_test_times_land_in_the_readme(tmp_path):
+    """The wall times `make run` / `make test` record replace the README's figures; a command
+    without a measurement keeps its figure; the README itself carries the sentence."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("chapter_times", "tools/chapter_times.py")
+    chapter_times = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chapter_times)
+    text = (
+        "the first `make run` took 39 s after set-up and `make test` 27 min 1 s, set-up included."
+    )
+    times = tmp_path / "notebook-times"
+    times.mkdir()
+    assert chapter_times.refresh_commands(text, times) == text  # nothing measured yet
+    (tmp_path / "make-test.json").write_text(json.dumps({"command": "make test", "seconds": 598}))
+    assert chapter_times.refresh_commands(text, times) == text.replace("27 min 1 s", "9 min 58 s")
+    (tmp_path / "make-run.json").write_text(json.dumps({"command": "make run", "seconds": 41}))
+    assert "`make run` took 41 s" in chapter_times.refresh_commands(text, times)
+    assert chapter_times.COMMANDS.search(Path("README.md").read_text())
