@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from microproduct import appdb, billing_store, drops, events
+from microproduct import appdb, billing_store, drops, events, tickets
 from microproduct import faults as fault_catalogue
 from microproduct.lifecycle import World
 from microproduct.timeutil import day_start, to_datetime
@@ -72,6 +72,15 @@ class SourcePaths:
     @property
     def pending(self) -> Path:
         return self.sources / "pending"
+
+    @property
+    def support(self) -> Path:
+        """The support desk's ticket export (``microproduct.tickets``)."""
+        return self._rebase(paths.landing_dir()) / "support"
+
+    @property
+    def support_pending(self) -> Path:
+        return self.pending / "support"
 
     @property
     def state(self) -> Path:
@@ -290,6 +299,17 @@ class Simulation:
                     protected,
                     fault_config,
                     streams[STREAM_FAULTS],
+                )
+                tickets.drop_day(
+                    self.paths.support,
+                    self.paths.support_pending,
+                    day,
+                    population.created,
+                    population.deleted,
+                    population.subscribed,
+                    np.random.default_rng(
+                        np.random.SeedSequence(seed, spawn_key=(day, tickets.STREAM_TICKETS))
+                    ),
                 )
                 written += len(lines)
                 files += len(dropped)

@@ -8,7 +8,7 @@ each rung is one real pipeline step applied to the rung below:
 |---|---|---|
 | ``sources`` | the simulator generates the product's systems | 00, 01 |
 | ``raw`` | ingestion loads every source into the raw layer | 02 |
-| ``staging`` | ``dbt build --select staging`` (and only staging's tests) | 03 |
+| ``staging`` | ``dbt build --select staging`` (and only staging's tests) | 03, 09 |
 | ``marts`` | ``dbt run`` (every model, no tests yet) | 04 |
 | ``dbt_build`` | ``dbt build`` (models, tests, snapshots) | 05 |
 | ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 07 |
@@ -187,6 +187,7 @@ CHAPTERS: dict[str, str] = {
     "06": "dagster_history",
     "07": "dagster_run",
     "08": "dagster_history",  # the upgrade triggers and the cost read a week of daily runs
+    "09": "staging",  # the capstone: a new source end to end, on top of the course's staging
 }
 
 
