@@ -533,4 +533,3 @@ def endpoint(sb: Sandbox) -> None:
                 "your test also passes on a router that answers every range with no days.",
                 "assert on what the chart needs: the days of a range that has data, in order.",
             )
-
