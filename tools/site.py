@@ -39,7 +39,7 @@ DOCS = ROOT / "docs"
 NOTEBOOK = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 #: ``(≈ 15 min)`` in an exercise heading: the time a learner is expected to spend on it.
 EXERCISE_MINUTES = re.compile(r"\(\s*(?:≈|~)\s*(\d+)\s*min\s*\)")
-EXERCISE_HEADING = re.compile(r"^##\s+(Exercise\s+\d+.*)$", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"^##\s+((?:Exercise|Step)\s+\d+.*)$", re.MULTILINE)
 #: Elements whose text is never glossary-linked.
 NO_LINK = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "th"}
 
@@ -233,7 +233,7 @@ def rewrite_links(page: Page, sources: dict[str, str]) -> str:
 # --------------------------------------------------------------------------- the site
 
 
-NAV_SECTIONS = ("Chapters", "Exercises")
+NAV_SECTIONS = ("Chapters", "Exercises", "Capstone")
 
 
 def nav_html(pages: list[Page], current: Page) -> str:
@@ -410,6 +410,31 @@ def trainer_chapter(path: Path, title: str, times: dict[str, str], notes: Path |
     return text
 
 
+def trainer_capstone(exercise: Path, notes: Path) -> str:
+    """Facilitator notes for the capstone (an exercise notebook with no chapter): its steps'
+    stated times, then ``notes``."""
+    rows = exercises_of(exercise)
+    lines = [
+        "# Facilitator notes: the capstone",
+        "",
+        f"Brief and steps: [exercises/{exercise.name}](../../../exercises/{exercise.name}) · "
+        f"reference solution: [solutions/{exercise.name}](../../../solutions/{exercise.name}) "
+        "(trainers only)",
+        "",
+        "## Timing",
+        "",
+    ]
+    for heading, minute in rows:
+        lines.append(f"- {heading}: " + (f"**{minute} min**" if minute else "time not stated yet"))
+    minutes = [m for _, m in rows if m]
+    if minutes:
+        lines.append(f"- In total: **{sum(minutes)} min** (stated in the step headings).")
+    text = "\n".join(lines) + "\n"
+    if notes.exists():
+        text += "\n" + re.sub(r"^# .*\n", "", notes.read_text(), count=1)
+    return text
+
+
 def build(out: Path) -> list[Page]:
     from jinja2 import Template
 
@@ -445,6 +470,9 @@ def build(out: Path) -> list[Page]:
             linker = GlossaryLinker(terms, relative(f"{folder}/x.html", "glossary.html"))
             title, body = notebook_html(path, linker if folder != "solutions" else None)
             site_folder = {"notebooks": "chapters"}.get(folder, folder)
+            page_section = section
+            if section == "Exercises" and not (ROOT / "notebooks" / path.name).exists():
+                title, page_section = "Capstone", "Capstone"  # exercises with no chapter
             if folder == "solutions":
                 title = f"Solutions {title}"
                 body = (
@@ -453,7 +481,11 @@ def build(out: Path) -> list[Page]:
                 )
             page = add(
                 Page(
-                    f"{site_folder}/{path.stem}.html", title, body, f"{folder}/{path.name}", section
+                    f"{site_folder}/{path.stem}.html",
+                    title,
+                    body,
+                    f"{folder}/{path.name}",
+                    page_section,
                 )
             )
             if folder == "notebooks":
@@ -497,6 +529,16 @@ def build(out: Path) -> list[Page]:
                 f"docs/trainer/chapters/{path.stem}.md",
             )
         )
+    for path in sorted((ROOT / "exercises").glob("*.ipynb")):
+        if NOTEBOOK.match(path.name) and not (ROOT / "notebooks" / path.name).exists():
+            add(  # the capstone: notes for an exercise notebook without a chapter
+                Page(
+                    f"trainer/{path.stem}.html",
+                    f"Notes {path.name[:2]}",
+                    markdown(trainer_capstone(path, trainer / "chapters" / f"{path.stem}.md")),
+                    f"docs/trainer/chapters/{path.stem}.md",
+                )
+            )
     add(Page("api/index.html", "Read API", api_page(out)))
     add(Page("dbt-docs.html", "dbt docs", dbt_docs_page(out), ""))
 
