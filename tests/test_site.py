@@ -64,3 +64,25 @@ def test_the_api_reference_lists_every_endpoint_of_the_schema(tmp_path) -> None:
         assert f"GET {path}</code>" in body
     assert (tmp_path / "api" / "openapi.json").exists()
     assert not re.search(r"<(script|link|img)\b", body)  # nothing to fetch
+
+
+def test_the_capstone_has_its_own_section_and_trainer_notes() -> None:
+    """The capstone (an exercise notebook without a chapter) is listed as "Capstone", and its
+    trainer page adds up the steps' stated times before the facilitator notes."""
+    exercise = paths.REPO_ROOT / "exercises" / "09_capstone.ipynb"
+    steps = site.exercises_of(exercise)
+    assert [heading.split(":")[0] for heading, _ in steps] == [f"Step {n}" for n in range(1, 6)]
+    assert all(minutes for _, minutes in steps)
+    notes = paths.REPO_ROOT / "docs" / "trainer" / "chapters" / "09_capstone.md"
+    text = site.trainer_capstone(exercise, notes)
+    assert f"In total: **{sum(m for _, m in steps)} min**" in text
+    assert "## Common mistakes" in text and "## Discussion questions" in text
+    assert "solutions/09_capstone.ipynb" in text
+    pages = [
+        site.Page("index.html", "Home", ""),
+        site.Page("exercises/09_capstone.html", "Capstone", "", section="Capstone"),
+        *(site.Page(p, p, "") for p in ("glossary.html", "trainer/index.html")),
+        *(site.Page(p, p, "") for p in ("api/index.html", "dbt-docs.html")),
+    ]
+    nav = site.nav_html(pages, pages[0])
+    assert '<span>Capstone</span><ul><li><a href="exercises/09_capstone.html">Capstone</a>' in nav
