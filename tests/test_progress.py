@@ -68,3 +68,25 @@ def test_progress_grades_copies_of_the_learners_notebooks(tmp_path: Path, capsys
     assert "1 of 4 exercises pass" in out
     # the learner's notebooks are untouched: same bytes, no outputs written, nothing beside them
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in learner.iterdir()} == before
+
+
+def test_the_capstone_is_graded_step_by_step() -> None:
+    """The capstone's checks sit under ``## Step N`` headings: one row per step (no kernel)."""
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("## Step 1: the loader (≈ 35 min)"),
+            _check("loader(sb)"),
+            new_markdown_cell("## Step 2: staging (≈ 30 min)"),
+            _check("staging(sb)"),
+        ]
+    )
+    notebook.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "error", ename="AssertionError", evalue="loader.py is empty.\nHint: x", traceback=[]
+        )
+    ]
+    rows = progress.grade(notebook, "09_capstone")
+    assert [(r.exercise, r.passed, r.message) for r in rows] == [
+        ("Step 1", False, "loader.py is empty."),
+        ("Step 2", True, ""),
+    ]

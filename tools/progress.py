@@ -7,7 +7,7 @@ chapter, exercise, pass/fail and the first line of the check's message.
 
     uv run python -m tools.progress [FOLDER] [--jobs 2] [--only 02 05]
 
-An exercise passes when every cell tagged ``check`` under its ``## Exercise N`` heading ran
+An exercise passes when every cell tagged ``check`` under its ``## Exercise N`` heading (``## Step N`` in the capstone) ran
 without an error and no cell of the exercise raised. The learner's answers live in their notebook
 cells (they write the sandbox's files when run), so running a copy replays exactly their work.
 Checkpoints come from the learner's cache (``$SPROUTLY_CHECKPOINT_DIR`` or ``.checkpoints``).
@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-HEADING = re.compile(r"^##\s+(Exercise\s+\d+)[^\n]*", re.MULTILINE)
+HEADING = re.compile(r"^##\s+((?:Exercise|Step)\s+\d+)[^\n]*", re.MULTILINE)
 SETUP = "setup"  # cells before the first exercise heading
 
 
