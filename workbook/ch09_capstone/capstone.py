@@ -107,6 +107,17 @@ def capstone_sandbox() -> Sandbox:
     )
 
 
+def _written(sb: Sandbox, relative: str, command: str) -> None:
+    """``checks.file_written`` with this step's command in the hint (the sandbox has several)."""
+    try:
+        checks.file_written(sb, relative)
+    except AssertionError as error:
+        problem = str(error).split("\nHint:")[0]
+        checks._fail(
+            problem, f"write it (the %%writefile cell, or the editor), then run !{command}."
+        )
+
+
 # -- step 1: the loader -------------------------------------------------------------------------
 def _reference_lines(landing: Path) -> tuple[int, int]:
     """(good lines, bad lines) of the export under ``landing``, judged line by line."""
@@ -182,7 +193,7 @@ def loader(sb: Sandbox) -> None:
     ``raw.support_tickets``, refused lines with a reason into ``raw.support_tickets_quarantine``),
     reads a file only once, and its command has loaded the sandbox's warehouse."""
     checks.answered(sb, "the sandbox")
-    checks.file_written(sb, LOADER_PATH)
+    _written(sb, LOADER_PATH, LOADER_COMMAND)
     load = checks.defined(
         sb.root / LOADER_PATH,
         "load_tickets",
@@ -287,8 +298,8 @@ def staging(sb: Sandbox) -> None:
     """Step 2: the source (with freshness and a test), ``stg_support__tickets`` (one row per
     ticket, its latest version, typed and renamed, with its tests) built and passing."""
     checks.answered(sb, "the sandbox")
-    checks.file_written(sb, SOURCES_PATH)
-    checks.file_written(sb, STAGING_PATH)
+    _written(sb, SOURCES_PATH, STAGING_COMMAND)
+    _written(sb, STAGING_PATH, STAGING_COMMAND)
     checks.dbt_passed(sb, "stg_support__tickets")
     _source_is_fresh(sb)
     checks.tested(sb, "source:support.support_tickets", "ticket_id", ["not_null"])
@@ -324,8 +335,8 @@ def mart(sb: Sandbox) -> None:
     """Step 3: ``fct_support_tickets_daily`` built under an enforced contract, reading only the
     staged tickets, its grain documented and tested, its rows right."""
     checks.answered(sb, "the sandbox")
-    checks.file_written(sb, MART_PATH)
-    checks.file_written(sb, MART_YAML_PATH)
+    _written(sb, MART_PATH, MART_COMMAND)
+    _written(sb, MART_YAML_PATH, MART_COMMAND)
     checks.dbt_passed(sb, MART)
     _, _, node = checks._sandbox_model(sb, MART)
     if not (node.get("config", {}).get("contract") or {}).get("enforced"):
@@ -343,7 +354,7 @@ def metric(sb: Sandbox) -> None:
     """Step 4: a semantic model over the mart and the simple metric ``support_tickets_opened``
     on one of its measures that sums ``tickets_opened``, per the sandbox's manifest."""
     checks.answered(sb, "the sandbox")
-    checks.file_written(sb, SEMANTIC_PATH)
+    _written(sb, SEMANTIC_PATH, MART_COMMAND)
     manifest, uid, _ = checks._sandbox_model(sb, MART)
     models = [
         model
@@ -451,7 +462,7 @@ def endpoint(sb: Sandbox) -> None:
     from serving import running
 
     checks.answered(sb, "the sandbox")
-    checks.file_written(sb, ROUTER_PATH)
+    _written(sb, ROUTER_PATH, TEST_COMMAND)
     router = checks.defined(
         sb.root / ROUTER_PATH,
         ROUTER,
@@ -517,7 +528,7 @@ def endpoint(sb: Sandbox) -> None:
                 what=f"the status for {case} ({params})",
                 hint="typed date parameters give 422; api.check_range gives 400.",
             )
-    checks.file_written(sb, TEST_PATH)
+    _written(sb, TEST_PATH, TEST_COMMAND)
     run = _pytest(sb.root, sb.root / TEST_PATH)
     if run.returncode != 0:
         checks._fail(
