@@ -115,9 +115,14 @@ def test_no_import_cycles_in_the_project() -> None:
 
 
 def test_chapter_subpackages_are_named_after_notebooks_and_stay_apart() -> None:
-    """``workbook/chNN_<slug>/`` serves ``notebooks/NN_<slug>.ipynb``; a chapter's package never
-    imports another chapter's (what two chapters share belongs in the workbook's core)."""
-    notebooks = {path.stem for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    """``workbook/chNN_<slug>/`` serves ``notebooks/NN_<slug>.ipynb`` (or, for the capstone, which
+    has no chapter, ``solutions/NN_<slug>.ipynb``); a chapter's package never imports another
+    chapter's (what two chapters share belongs in the workbook's core)."""
+    notebooks = {
+        path.stem
+        for folder in ("notebooks", "solutions")
+        for path in (REPO / folder).glob("[0-9][0-9]_*.ipynb")
+    }
     chapters = sorted(p.name for p in (REPO / "workbook").glob("ch[0-9][0-9]_*") if p.is_dir())
     assert chapters, "no chapter subpackages under workbook/"
     for chapter in chapters:
