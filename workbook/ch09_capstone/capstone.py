@@ -7,7 +7,8 @@ sandbox (``<data>/sandboxes/capstone/``), one step at a time.
 | 2 | ``_support__sources.yml`` + ``stg_support__tickets.sql`` | ``dbt build --select source:support+`` | :func:`staging` |
 | 3 | ``fct_support_tickets_daily.sql`` + its contract YAML | ``dbt build --select fct_support_tickets_daily`` | :func:`mart` |
 | 4 | ``_support__semantic.yml`` (a semantic model, a metric) | the same build | :func:`metric` |
-| 5 | ``serving/support_tickets.py`` + ``serving/test_support_tickets.py`` | ``python -m pytest serving/test_support_tickets.py`` | :func:`endpoint` |
+| 5 | ``orchestration/defs/support.py`` (the asset) | ``python -m dagster definitions validate`` | :func:`orchestrated` |
+| 6 | ``serving/support_tickets.py`` + ``serving/test_support_tickets.py`` | ``python -m pytest serving/test_support_tickets.py`` | :func:`endpoint` |
 
 Every check runs the learner's code or reads what the tools recorded (the sandbox's warehouse,
 ``manifest.json``, ``run_results.json``, the published copy) and compares it with a reference
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -46,6 +48,11 @@ MART_YAML_PATH = "models/marts/support/_support__models.yml"
 SEMANTIC_PATH = "models/marts/support/_support__semantic.yml"
 MART_COMMAND = f"dbt build --select {MART} --quiet"
 METRIC = "support_tickets_opened"
+ASSET_PATH = "orchestration/defs/support.py"
+VALIDATE = (
+    "python -W ignore::FutureWarning -m dagster definitions validate "
+    "-m orchestration.definitions --log-level error"
+)
 ROUTER_PATH = "serving/support_tickets.py"
 ROUTER = "support_tickets"
 ENDPOINT = "/v1/support/tickets-daily"
@@ -92,7 +99,7 @@ def capstone_sandbox() -> Sandbox:
         "capstone",
         data=[LANDING],
         folders=["loaders"],
-        copy=["serving"],
+        copy=["serving", "orchestration", "pyproject.toml"],
         write=[
             LOADER_PATH,
             SOURCES_PATH,
@@ -100,10 +107,11 @@ def capstone_sandbox() -> Sandbox:
             MART_PATH,
             MART_YAML_PATH,
             SEMANTIC_PATH,
+            ASSET_PATH,
             ROUTER_PATH,
             TEST_PATH,
         ],
-        command=[LOADER_COMMAND, STAGING_COMMAND, MART_COMMAND, TEST_COMMAND],
+        command=[LOADER_COMMAND, STAGING_COMMAND, MART_COMMAND, VALIDATE, TEST_COMMAND],
     )
 
 
@@ -394,7 +402,79 @@ def metric(sb: Sandbox) -> None:
     )
 
 
-# -- step 5: publish and serve ------------------------------------------------------------------
+# -- step 5: the loader as a Dagster asset ------------------------------------------------------
+def orchestrated(sb: Sandbox) -> None:
+    """Step 5: ``orchestration/defs/support.py`` defines the asset ``support_tickets`` on the key
+    ``raw/support_tickets`` (dbt's source maps onto it), in the warehouse pool, with a retry
+    policy; run as a function it loads nothing new (the export is loaded); dbt's freshness of the
+    source (the SLO the project's ``source_freshness`` check evaluates and alerts on) passes."""
+    import dagster as dg
+
+    checks.answered(sb, "the sandbox")
+    _written(sb, ASSET_PATH, VALIDATE)
+    with warnings.catch_warnings():  # Dagster's beta notes on the project's own assets
+        warnings.simplefilter("ignore")
+        asset = checks.defined(
+            sb.root / ASSET_PATH,
+            "support_tickets",
+            shown=ASSET_PATH,
+            fix=f"run !{VALIDATE}: it names the file and the line.",
+            naming="name the asset function support_tickets.",
+        )
+    if not isinstance(asset, dg.AssetsDefinition):
+        checks._fail(
+            f"support_tickets is a {type(asset).__name__}, not a Dagster asset.",
+            "decorate the function with @dg.asset(...).",
+        )
+    if dg.AssetKey(["raw", "support_tickets"]) not in asset.keys:
+        checks._fail(
+            f"the asset's key is {asset.key.to_user_string()}: dbt's source support.support_tickets "
+            "maps onto raw/support_tickets, so staging would not run after your asset.",
+            "use orchestration.defs.ingest.raw_key for the key.",
+        )
+    if asset.op.pool != "warehouse":
+        checks._fail(
+            f"the asset's pool is {asset.op.pool!r}: it writes the DuckDB file.",
+            "every writer of the warehouse sits in the pool orchestration.instance.WAREHOUSE_POOL.",
+        )
+    if asset.op.retry_policy is None or not asset.op.retry_policy.max_retries:
+        checks._fail(
+            "the asset has no retry policy.",
+            "a load that fails on a busy file or a half-written export is retried (chapter 05).",
+        )
+    before = _counts(sb.data_dir / "warehouse" / paths.warehouse_path().name)
+    try:
+        asset()
+    except Exception as error:  # the learner's code: show its own error
+        checks._fail(
+            f"running the asset raised {type(error).__name__}: {str(error).splitlines()[0]}",
+            "it calls load_tickets on the sandbox's landing folder and warehouse (sproutly.paths).",
+        )
+    after = _counts(sb.data_dir / "warehouse" / paths.warehouse_path().name)
+    if after != before:
+        checks._fail(
+            "running the asset again changed raw or quarantine, although no file is new.",
+            "the asset calls your loader (step 1), which skips the files already loaded.",
+        )
+    from sproutly.dbt import freshness_results
+
+    target = sb.project_dir / "target_freshness"  # not the build's run_results (the audit's)
+    sb.dbt("source", "freshness", "--select", "source:support", "--target-path", str(target))
+    try:
+        results = freshness_results(target).get("results", [])
+    except FileNotFoundError:
+        results = []
+    statuses = {r.get("unique_id", ""): r.get("status") for r in results}
+    mine = [s for uid, s in statuses.items() if uid.endswith("support.support_tickets")]
+    if mine != ["pass"]:
+        checks._fail(
+            f"dbt source freshness of support.support_tickets: {mine or 'not evaluated'}.",
+            "the source declares freshness on _loaded_at (step 2), and the load stamps it with "
+            "the simulated now (sproutly.clock.now()).",
+        )
+
+
+# -- step 6: publish and serve ------------------------------------------------------------------
 def publish_mart(sb: Sandbox) -> None:
     """Write-audit-publish for the capstone's mart (``orchestration/publish.py``, chapter 07):
     only when the sandbox's last dbt build passed, copy ``fct_support_tickets_daily`` into the
@@ -454,7 +534,7 @@ def _pytest(root: Path, test: Path) -> subprocess.CompletedProcess:
 
 
 def endpoint(sb: Sandbox) -> None:
-    """Step 5: the router ``support_tickets`` answers ``GET /v1/support/tickets-daily`` like the
+    """Step 6: the router ``support_tickets`` answers ``GET /v1/support/tickets-daily`` like the
     published copy (422 for a missing or malformed date, 400 for a reversed range); the learner's
     test passes on it and fails on a router that answers no days."""
     from fastapi import APIRouter
