@@ -71,7 +71,7 @@ def test_the_capstone_has_its_own_section_and_trainer_notes() -> None:
     trainer page adds up the steps' stated times before the facilitator notes."""
     exercise = paths.REPO_ROOT / "exercises" / "09_capstone.ipynb"
     steps = site.exercises_of(exercise)
-    assert [heading.split(":")[0] for heading, _ in steps] == [f"Step {n}" for n in range(1, 6)]
+    assert [heading.split(":")[0] for heading, _ in steps] == [f"Step {n}" for n in range(1, 7)]
     assert all(minutes for _, minutes in steps)
     notes = paths.REPO_ROOT / "docs" / "trainer" / "chapters" / "09_capstone.md"
     text = site.trainer_capstone(exercise, notes)
