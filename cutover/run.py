@@ -6,7 +6,8 @@
    (target ``snowflake``, from ``SNOWFLAKE_*`` variables);
 2. copy the DuckDB warehouse's raw layer (``raw.*`` and ``meta.loads``) into Snowflake
    (:func:`ingestion.snowflake.copy_raw_layer`);
-3. ``dbt build`` on DuckDB and on Snowflake, one after the other, timed the same way;
+3. ``dbt build`` on DuckDB and on Snowflake, one after the other, timed the same way (or, with
+   ``rebuild_duckdb=False``, the DuckDB build already recorded for that warehouse);
 4. ``dbt source freshness`` on Snowflake (the ``meta.loads`` copy is what it reads);
 5. the parity report (:func:`cutover.parity.parity_report`) over every mart.
 
@@ -19,6 +20,7 @@ and both builds are timed the same way (start-up + parse + run), so their times 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -51,6 +53,8 @@ REQUIRED_REAL_SETTINGS = (
     "SNOWFLAKE_PRIVATE_KEY_PATH",
 )
 DEFAULT_TIMEOUT = 900.0
+#: Beside a whole-project build's run_results.json: its exit code and wall seconds (recorded_build).
+RECORDED_BUILD = "cutover_build.json"
 
 _PROGRESS = re.compile(r"\b(\d+) of (\d+) (START|OK|ERROR|PASS|FAIL|WARN|SKIP|NO-OP)\b(.*)")
 
@@ -184,6 +188,9 @@ def run_dbt(
         raise DbtFailed(
             f"dbt {' '.join(args)} on {target} did not run (exit {returncode}):\n{output[-3000:]}"
         )
+    if args == ("build",):  # what recorded_build() reads back besides dbt's own artefacts
+        record = {"returncode": returncode, "wall_seconds": wall}
+        (target_path / RECORDED_BUILD).write_text(json.dumps(record) + "\n")
     results = freshness_results(results_file) if freshness else run_results(results_file)
     return DbtRun(
         target=target,
@@ -191,6 +198,32 @@ def run_dbt(
         returncode=returncode,
         wall_seconds=wall,
         output=output,
+        target_path=target_path,
+        statuses=node_statuses(results),
+        elapsed_seconds=results.get("elapsed_time"),
+    )
+
+
+def recorded_build(target: str) -> DbtRun:
+    """The last whole-project ``dbt build`` :func:`run_dbt` ran on ``target`` in this data
+    folder, read back from its artefacts instead of building again (``checkpoint("08")`` records
+    the DuckDB build of its warehouse this way). Raises :class:`FileNotFoundError` when there is
+    none: then let :func:`cutover` build (``rebuild_duckdb=True``)."""
+    target_path, _ = dbt_paths(target)
+    files = [target_path / name for name in (RECORDED_BUILD, "run_results.json", "manifest.json")]
+    if not all(path.exists() for path in files):
+        raise FileNotFoundError(
+            f"No recorded dbt build on target {target!r} in {target_path}: "
+            "run cutover(..., rebuild_duckdb=True) to build it."
+        )
+    record = json.loads(files[0].read_text())
+    results = run_results(files[1])
+    return DbtRun(
+        target=target,
+        args=("build",),
+        returncode=record["returncode"],
+        wall_seconds=record["wall_seconds"],
+        output="",
         target_path=target_path,
         statuses=node_statuses(results),
         elapsed_seconds=results.get("elapsed_time"),
@@ -342,17 +375,21 @@ def cutover(
     timeout: float = DEFAULT_TIMEOUT,
     emulator: emulator_module.Emulator | None = None,
     freshness: bool = True,
+    rebuild_duckdb: bool = True,
 ) -> CutoverResult:
     """Copy raw data, build the project on DuckDB and on Snowflake, and compare every mart.
 
     ``target``: ``"snowflake_emulated"`` (a local emulator is started and stopped, unless a
     running ``emulator`` is passed) or ``"snowflake"`` (the real account from ``SNOWFLAKE_*``).
     ``duckdb_target``: the DuckDB warehouse whose raw layer is copied and whose marts are the
-    reference. Each dbt command is bounded by ``timeout`` seconds.
+    reference. ``rebuild_duckdb=False`` reuses the DuckDB build already recorded for that
+    warehouse (:func:`recorded_build`) instead of repeating it. Each dbt command is bounded by
+    ``timeout`` seconds.
     """
     warehouse = paths.warehouse_path(duckdb_target)
     if not warehouse.exists():
         raise FileNotFoundError(f"No DuckDB warehouse at {warehouse}: run the pipeline first.")
+    recorded = None if rebuild_duckdb else recorded_build(duckdb_target)
     timings: dict[str, float] = {}
     with _snowflake_side(target, emulator) as (load_connect, read_connect, env, start_s):
         timings["emulator_start_s"] = start_s
@@ -360,7 +397,7 @@ def cutover(
         copied = copy_raw_layer(warehouse, SnowflakeDestination(load_connect))
         timings["raw_copy_s"] = time.perf_counter() - started
 
-        duck = run_dbt("build", target=duckdb_target, timeout=timeout)
+        duck = recorded or run_dbt("build", target=duckdb_target, timeout=timeout)
         snow = run_dbt("build", target=target, timeout=timeout, env=env)
         timings["duckdb_build_wall_s"] = duck.wall_seconds
         timings["duckdb_dbt_elapsed_s"] = duck.elapsed_seconds or float("nan")

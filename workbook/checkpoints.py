@@ -12,7 +12,8 @@ each rung is one real pipeline step applied to the rung below:
 | ``marts`` | ``dbt run`` (every model, no tests yet) | 04 |
 | ``dbt_build`` | ``dbt build`` (models, tests, snapshots) | 05 |
 | ``dagster_run`` | ``python -m orchestration run`` (a recorded Dagster run) | 07 |
-| ``dagster_history`` | a week of daily runs with incidents (``workbook.ch06_observability.history``) | 06, 08 |
+| ``dagster_history`` | a week of daily runs with incidents (``workbook.ch06_observability.history``) | 06 |
+| ``cutover_reference`` | ``dbt build`` on that warehouse, recorded for the cutover (``cutover.run``) | 08 |
 
 Building a rung the first time runs the pipeline; the result is cached (a copy of the data folder)
 under ``$SPROUTLY_CHECKPOINT_DIR`` or ``<data>/../.checkpoints``, keyed by rung, seed, scale and a
@@ -142,6 +143,16 @@ def _dagster_history(settings: Settings) -> None:
     )
 
 
+def _cutover_reference(settings: Settings) -> None:
+    """The DuckDB side of chapter 08's cutover, built once: ``dbt build`` on the week-of-runs
+    warehouse, recorded where ``cutover(..., rebuild_duckdb=False)`` reads it back."""
+    from cutover.run import run_dbt
+
+    build = run_dbt("build", target="dev")
+    if not build.success:
+        raise RuntimeError(f"dbt build on dev failed: {build.failures() or build.output[-3000:]}")
+
+
 @dataclass(frozen=True)
 class Rung:
     """One state of the data folder: its name, what it means, how to get there from the rung
@@ -176,6 +187,14 @@ RUNGS: list[Rung] = [
         _dagster_history,
         ("workbook/ch06_observability/history",),
     ),
+    # chapter 08 compares Snowflake with this build instead of repeating it
+    Rung(
+        "cutover_reference",
+        "a week of daily Dagster runs with an API outage and a stale source, and a dbt build on "
+        "DuckDB recorded for the cutover",
+        _cutover_reference,
+        ("cutover",),
+    ),
 ]
 CHAPTERS: dict[str, str] = {
     "00": "sources",
@@ -186,7 +205,7 @@ CHAPTERS: dict[str, str] = {
     "05": "dbt_build",
     "06": "dagster_history",
     "07": "dagster_run",
-    "08": "dagster_history",  # the upgrade triggers and the cost read a week of daily runs
+    "08": "cutover_reference",  # the week of runs (triggers, cost) and the DuckDB build (cutover)
     "09": "staging",  # the capstone: a new source end to end, on top of the course's staging
 }
 

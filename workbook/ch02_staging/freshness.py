@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sproutly import clock
+from sproutly import clock, paths
 
 if TYPE_CHECKING:
     from workbook.sandbox import Sandbox
@@ -50,14 +50,27 @@ def freshness_at(hours_later: float = 0, *, sb: Sandbox | None = None) -> pd.Dat
     The project's freshness macro reads the var ``sproutly_now`` (see
     ``macros/collect_freshness.sql``), so moving "now" is one ``--vars`` away: no waiting, no
     editing timestamps in the warehouse. With ``sb`` the sandbox's project and warehouse are used.
+
+    New ``--vars`` make dbt parse the whole project again, and it keeps the parse (for the next
+    command's partial parsing) in its target folder: a moved clock therefore writes to a folder of
+    its own, ``<data>/dbt_target_what_if``, so the next ``dbt build`` in the usual folder still
+    parses only what changed. At ``hours_later=0`` dbt reads the simulated clock itself, no var.
     """
     from sproutly.dbt import dbt
 
     moment = clock.now() + timedelta(hours=hours_later)
     variables = {"sproutly_now": moment.strftime("%Y-%m-%d %H:%M:%S")}
     if sb is None:
-        dbt("source", "freshness", "--log-level", "none", vars=variables)
-        return freshness_table()
+        target_path = paths.data_dir() / "dbt_target_what_if" if hours_later else None
+        dbt(
+            "source",
+            "freshness",
+            "--log-level",
+            "none",
+            vars=variables if hours_later else None,
+            target_path=target_path,
+        )
+        return freshness_table(target_path)
     sb.dbt("source", "freshness", vars=variables)
     return freshness_table(sb.project_dir / "target")
 
@@ -91,8 +104,6 @@ def add_plan_version(sb: Sandbox, plan_id: str, price_cents: int, hours_later: f
     ``_loaded_at``. Raw is a log, so the plan now has two versions; staging must keep the latest.
     """
     import duckdb
-
-    from sproutly import paths
 
     database = sb.data_dir / "warehouse" / paths.warehouse_path().name
     moment = clock.now() + timedelta(hours=hours_later)
