@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import random
 import sys
+import types
 
 import pyarrow as pa
 import pytest
@@ -127,3 +129,56 @@ def test_declared_types_give_the_decimal_places():
         }
     }
     assert mart_decimals(manifest, [("marts", "fct_x")]) == {"fct_x": {"mrr": 4, "n": 0}}
+
+
+def _record_build(target: str, returncode: int = 0) -> dict[str, str]:
+    """The artefacts ``run_dbt("build", target=...)`` leaves behind, written by hand."""
+    statuses = {"model.sproutly.dim_plans": "success", "test.sproutly.unique_dim_plans": "pass"}
+    target_path, _ = run.dbt_paths(target)
+    target_path.mkdir(parents=True)
+    results = [{"unique_id": k, "status": v} for k, v in statuses.items()]
+    run_results = {"args": {"which": "build"}, "elapsed_time": 4.5, "results": results}
+    (target_path / "run_results.json").write_text(json.dumps(run_results))
+    (target_path / "manifest.json").write_text("{}")
+    record = {"returncode": returncode, "wall_seconds": 9.0}
+    (target_path / run.RECORDED_BUILD).write_text(json.dumps(record))
+    return statuses
+
+
+def test_a_recorded_build_is_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPROUTLY_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="No recorded dbt build on target 'dev'"):
+        run.recorded_build("dev")
+    statuses = _record_build("dev")
+    build = run.recorded_build("dev")
+    assert build.success and build.statuses == statuses
+    assert (build.wall_seconds, build.elapsed_seconds) == (9.0, 4.5)
+
+
+def test_the_cutover_reuses_the_recorded_duckdb_build(tmp_path, monkeypatch):
+    """``rebuild_duckdb=False`` (chapter 08): dbt builds only on Snowflake; DuckDB's statuses
+    and manifest are the recorded build's."""
+    monkeypatch.setenv("SPROUTLY_DATA_DIR", str(tmp_path))
+    warehouse = tmp_path / "warehouse" / "dev.duckdb"
+    warehouse.parent.mkdir()
+    warehouse.touch()
+    statuses = _record_build("dev")
+    builds: list[tuple[tuple[str, ...], str]] = []
+
+    def fake_run_dbt(*args, target, timeout, env=None):
+        builds.append((args, target))
+        target_path, _ = run.dbt_paths(target)
+        return run.DbtRun(target, args, 0, 1.0, "", target_path, {"model.sproutly.x": "success"})
+
+    manifests = []
+    monkeypatch.setattr(run, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(run, "copy_raw_layer", lambda warehouse, destination: [])
+    monkeypatch.setattr(
+        run, "parity_report", lambda w, connect, manifest: manifests.append(manifest) or "report"
+    )
+    emulator = types.SimpleNamespace(connect=lambda: None, env=lambda: {})
+    result = run.cutover(emulator=emulator, rebuild_duckdb=False, freshness=False)
+    assert builds == [(("build",), "snowflake_emulated")]
+    assert result.duckdb_statuses == statuses
+    assert manifests == [run.dbt_paths("dev")[0] / "manifest.json"]
+    assert result.timings["duckdb_build_wall_s"] == 9.0
