@@ -193,3 +193,17 @@ def test_history_key_covers_the_daemon_replay(monkeypatch: pytest.MonkeyPatch) -
     history = hashed[[r.name for r in checkpoints.RUNGS].index("dagster_history")]
     assert "orchestration" in history and "workbook/ch06_observability/history" in history
     assert (paths.REPO_ROOT / "orchestration" / "runs.py").exists()
+
+
+def test_chapter_08_starts_from_a_recorded_duckdb_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapter 08 compares Snowflake with the DuckDB build its checkpoint recorded instead of
+    repeating it: the rung is the week of runs plus that build, and a change in ``cutover/``
+    (which records and reads it) rebuilds it."""
+    hashed: list[tuple[str, ...]] = []
+    monkeypatch.setattr(checkpoints, "_code_hash", lambda folders: hashed.append(folders) or "0")
+    checkpoints._keys(checkpoints.Settings(seed=42, scale=1.0))
+    names = [r.name for r in checkpoints.RUNGS]
+    assert checkpoints.CHAPTERS["08"] == "cutover_reference"
+    assert names.index("cutover_reference") == names.index("dagster_history") + 1
+    assert "cutover" in hashed[names.index("cutover_reference")]
+    assert "cutover" not in hashed[names.index("dagster_history")]
