@@ -47,6 +47,7 @@ TARGETS: dict[str, Target] = {
     "setup.cold_s": Target(30.0, "s"),
     "pipeline.dagster_s": Target(60.0, "s", scale=LARGE_SCALE),
     "dbt.ratio_build_to_replay": Target(1.5, "x", scale=LARGE_SCALE),
+    "dbt.ratio_repeat_to_replay": Target(4.0, "x", scale=COURSE_SCALE),
     "daily.incremental_pct_of_full": Target(20.0, "%", scale=LARGE_SCALE),
     "notebooks.chapter_s": Target(30.0, "s", scale=COURSE_SCALE),
     "make_test.s": Target(600.0, "s"),

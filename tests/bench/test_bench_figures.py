@@ -58,3 +58,17 @@ def test_target_text(target, text):
 def test_median_of_nothing_is_none():
     assert median([]) is None
     assert median([3.0, 1.0]) == 2.0
+
+
+def test_a_repeated_dbt_build_is_held_to_4x_the_replay_at_the_course_scale():
+    """Issue 20: the call the course repeats (the parsed manifest kept) <= 4x the plain SQL."""
+    from bench.figures import COURSE_SCALE
+
+    def repeated(ratio: float, scale: float) -> Figure:
+        return Figure(
+            "dbt", "dbt.ratio_repeat_to_replay", "repeat / replay", ratio, "x", scale=scale
+        )
+
+    assert repeated(5.08, COURSE_SCALE).verdict == "miss"
+    assert repeated(3.9, COURSE_SCALE).verdict == "pass"
+    assert repeated(5.08, LARGE_SCALE).verdict == "info"
