@@ -5,7 +5,7 @@ An exercise never edits the real ``dbt_project/``. ``sandbox(...)`` copies the d
 ``<data>/sandboxes/<name>/``, deletes the artefact the learner is to write, and makes that folder
 the working folder of the notebook, with the variables a terminal there would have
 (``DBT_PROJECT_DIR``, ``DBT_PROFILES_DIR``, ``SPROUTLY_DATA_DIR``, dbt's target and log folders,
-``PYTHONPATH`` when it holds Python). The learner writes the file and runs the real command::
+``PYTHONPATH`` when it holds Python, ``DAGSTER_HOME`` when it holds ``orchestration/``). The learner writes the file and runs the real command::
 
     sb = sandbox("ex02-1", remove=["models/staging/app/stg_app__plans.sql"],
                  write=["models/staging/app/stg_app__plans.sql"],
@@ -57,6 +57,9 @@ class Sandbox:
         self.root = root
         self.project_dir = root / "dbt_project"
         self.data_dir = root / "data"
+        #: the sandbox's Dagster instance (``$DAGSTER_HOME``), made when ``orchestration/`` is
+        #: copied: the project's dagster.yaml (telemetry off), or the copied history's
+        self.dagster_home = self.data_dir / "dagster_home"
         #: the course's data folder (where the reference answers are computed from)
         self.course_data_dir = course_data_dir or root.parent.parent
         #: repository folders copied beside ``dbt_project/`` (``ingestion``, ``tests/...``)
@@ -231,6 +234,8 @@ class Sandbox:
         if self.copied:  # Python the learner's command imports (copied or written there)
             variables["PYTHONPATH"] = str(self.root.resolve())
             variables["PY_COLORS"] = "0"  # pytest's summary without colour codes (sanitisable)
+        if self.dagster_home.exists():  # `dg` and `dagster` read this instance (telemetry off)
+            variables["DAGSTER_HOME"] = str(self.dagster_home.resolve())
         return variables
 
     def enter(self) -> Sandbox:
@@ -277,6 +282,7 @@ _EXPORTED = (
     "DBT_LOG_PATH",
     "PYTHONPATH",
     "PY_COLORS",
+    "DAGSTER_HOME",
 )
 _ACTIVE: dict[str, Any] = {}
 
@@ -382,6 +388,11 @@ def sandbox(
                 shutil.copy2(source, sb.data_dir / relative)
         for folder in folders:
             (root / folder).mkdir(parents=True, exist_ok=True)
+        template = root / "orchestration" / "dagster.yaml"
+        if template.exists() and not (sb.dagster_home / "dagster.yaml").exists():
+            # without it `dg` writes usage logs and a telemetry id to ~/.dagster
+            sb.dagster_home.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(template, sb.dagster_home / "dagster.yaml")
         _remove(sb, remove)
         for model in todo:
             sb.path(model).write_text(TODO_MODEL.format(name=model), encoding="utf-8")

@@ -143,3 +143,35 @@ def test_an_exercise_sandbox_removes_the_answer_and_becomes_the_working_folder(
     assert "PYTHONPATH" not in os.environ or os.environ["PYTHONPATH"] != str(sb.root.resolve())
     with pytest.raises(FileNotFoundError, match="nothing to remove"):
         sandbox("ex02-3", remove=["models/nope.sql"])
+
+
+def test_a_dagster_sandbox_is_a_dg_project_with_its_own_instance(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Exercises 05/06 run ``!dg scaffold`` and ``!dg check defs`` in the sandbox: it must be a dg
+    project root, and dg must find a DAGSTER_HOME whose dagster.yaml turns telemetry off (without
+    one, dg writes usage logs and a telemetry id under ~/.dagster)."""
+    import subprocess
+    import tomllib
+
+    from workbook.ch05_orchestration import exercises
+
+    monkeypatch.chdir(paths.REPO_ROOT / "tests")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    sb = exercises.orchestration_sandbox("ex05-1", exercises.SCHEDULE_PATH)
+    home = Path(os.environ["DAGSTER_HOME"])
+    assert home == sb.data_dir.resolve() / "dagster_home"
+    assert "enabled: false" in (home / "dagster.yaml").read_text()
+    dg_table = tomllib.loads((sb.root / "pyproject.toml").read_text())["tool"]["dg"]
+    assert dg_table["project"]["defs_module"] == "orchestration.defs"
+    assert sb.commands == (exercises.SCAFFOLD, "dg check defs")
+    scaffold = subprocess.run(exercises.SCAFFOLD.split(), capture_output=True, text=True)
+    assert scaffold.returncode == 0, scaffold.stderr[-2000:]
+    assert "def morning_schedule(" in (sb.root / exercises.SCHEDULE_PATH).read_text()
+    check = subprocess.run(["dg", "check", "defs"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr[-2000:]
+    assert "All definitions loaded successfully." in check.stdout
+    assert not (tmp_path / "home" / ".dagster").exists()  # no telemetry id, no usage log
+    sb.leave()
+    assert "DAGSTER_HOME" not in os.environ

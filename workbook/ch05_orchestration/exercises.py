@@ -1,9 +1,11 @@
 """Chapter 05 exercises on the real files: each adds a module to a sandbox copy of
 ``orchestration/defs/`` (the folder ``dg.load_from_defs_folder`` reads, so a new file is a new
-definition) and validates the code location with ``dagster definitions validate``. The checks
-import the learner's module and evaluate it with Dagster's own test APIs.
+definition) and validates the code location with ``dg check defs`` (the sandbox is a dg project
+root: ``pyproject.toml``'s ``[tool.dg]`` names ``orchestration.defs``). The checks import the
+learner's module and evaluate it with Dagster's own test APIs.
 
-- Exercise 1, :func:`schedule`: ``orchestration/defs/morning.py`` with ``morning_schedule``.
+- Exercise 1, :func:`schedule`: ``dg scaffold defs dagster.schedule morning_schedule.py`` writes
+  ``orchestration/defs/morning_schedule.py``; the learner makes ``morning_schedule`` the morning run.
 - Exercise 2, :func:`asset_check`: ``orchestration/defs/mrr_checks.py`` with
   ``mrr_movements_reconcile``, run on the sandbox warehouse and on a copy with one wrong day.
 - Exercise 3, :func:`finance_job`: ``orchestration/defs/finance.py`` with ``finance_job``.
@@ -23,21 +25,23 @@ from workbook import checks
 from workbook.ch05_orchestration import answers, exercise_checks
 from workbook.sandbox import Sandbox, sandbox
 
-#: What the learner runs after writing a module: the code location must load.
-VALIDATE = (
-    "python -W ignore::FutureWarning -m dagster definitions validate "
-    "-m orchestration.definitions --log-level error"
-)
-SCHEDULE_PATH = "orchestration/defs/morning.py"
+#: What the learner runs after writing a module: the code location must load (silent but for
+#: two "successfully" lines; the sandbox's DAGSTER_HOME keeps dg's telemetry off).
+VALIDATE = "dg check defs"
+#: Exercise 1 starts from dg's template (the function is named after the file).
+SCAFFOLD = "dg scaffold defs dagster.schedule morning_schedule.py"
+SCHEDULE_PATH = "orchestration/defs/morning_schedule.py"
 CHECK_PATH = "orchestration/defs/mrr_checks.py"
 JOB_PATH = "orchestration/defs/finance.py"
 MRR_KEY = dg.AssetKey(["marts", "fct_mrr_daily"])
 
 
 def orchestration_sandbox(name: str, write: str) -> Sandbox:
-    """A copy of the project with ``orchestration/`` (and ``pyproject.toml``, where Dagster finds
-    the project's ``defs`` folder): the learner's module goes into its ``defs/``."""
-    return sandbox(name, copy=["orchestration", "pyproject.toml"], write=[write], command=VALIDATE)
+    """A copy of the project with ``orchestration/`` and ``pyproject.toml`` (the dg project root:
+    ``[tool.dg]`` names the ``defs`` folder): the learner's module goes into its ``defs/``.
+    Exercise 1 (the schedule) begins with ``dg scaffold``."""
+    commands = [SCAFFOLD, VALIDATE] if write == SCHEDULE_PATH else [VALIDATE]
+    return sandbox(name, copy=["orchestration", "pyproject.toml"], write=[write], command=commands)
 
 
 def _load(sb: Sandbox, relative: str, name: str) -> Any:

@@ -3,7 +3,7 @@
 - Exercise 1, :func:`slo_module`: ``orchestration/slo_finance.py`` declares ``billing_payments_slo``
   and, run as ``python -m orchestration.slo_finance``, prints its state over the recorded week.
 - Exercise 2, :func:`alert_rule`: ``orchestration/defs/slo_alerts.py`` holds the sensor
-  ``slo_budget_alert`` (the code location must load: ``dagster definitions validate``); the check
+  ``slo_budget_alert`` (the code location must load: ``dg check defs``); the check
   ticks it twice against the project's Dagster instance.
 """
 
@@ -19,10 +19,7 @@ from workbook.sandbox import Sandbox, sandbox
 SLO_PATH = "orchestration/slo_finance.py"
 SLO_COMMAND = "python -m orchestration.slo_finance"
 ALERT_PATH = "orchestration/defs/slo_alerts.py"
-VALIDATE = (
-    "python -W ignore::FutureWarning -m dagster definitions validate "
-    "-m orchestration.definitions --log-level error"
-)
+VALIDATE = "dg check defs"  # as in chapter 05 (the sandbox is a dg project root)
 #: Exercise 2: the strict SLO the alert rule watches besides the project's own.
 FLAWLESS = slos.RunTimeSLO(
     name="daily_pipeline_flawless",
