@@ -145,6 +145,7 @@ def test_an_exercise_sandbox_removes_the_answer_and_becomes_the_working_folder(
         sandbox("ex02-3", remove=["models/nope.sql"])
 
 
+@pytest.mark.slow  # two real dg processes (~40 s)
 def test_a_dagster_sandbox_is_a_dg_project_with_its_own_instance(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
