@@ -76,12 +76,12 @@ defs: setup ## the Dagster definitions load and validate (`dg check defs`; temp 
 # update-checker package, no switch to turn it off): a refused local proxy stops that call at once.
 MF_NO_CALL_HOME := https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9
 lint: dbt-gates
-dbt-gates: setup ## dbt parse with zero deprecation warnings; mf validate-configs (the semantic layer)
+dbt-gates: setup ## dbt parse with zero deprecation warnings (and no model version past its deprecation date); mf validate-configs
 	@tmp=$$(mktemp -d) && mkdir -p $$tmp/data/warehouse && cp -r dbt_project $$tmp/project && \
 	  rm -rf $$tmp/project/target $$tmp/project/logs && \
 	  export SPROUTLY_DATA_DIR=$$tmp/data DBT_PROJECT_DIR=$$tmp/project DBT_PROFILES_DIR=$$tmp/project && \
 	  unset DBT_TARGET_PATH DBT_LOG_PATH && \
-	  $(RUN) dbt --warn-error-options '{"error": ["Deprecations"]}' parse --no-partial-parse --quiet && \
+	  $(RUN) dbt --warn-error-options '{"error": ["Deprecations", "DeprecatedModel", "DeprecatedReference"]}' parse --no-partial-parse --quiet && \
 	  $(MF_NO_CALL_HOME) $(RUN) mf validate-configs --skip-dw; rc=$$?; rm -rf $$tmp; exit $$rc
 
 docs: setup ## dbt docs generate: the static docs site in dbt_project/target (static_index.html is one file)

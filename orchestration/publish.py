@@ -37,8 +37,20 @@ class PublishResult:
 
 
 def mart_relations(manifest_path: Path) -> list[Relation]:
-    """Every model in the dbt project's ``marts`` folder, as built (schema, alias)."""
-    return [Relation(schema, name) for schema, name in mart_models(manifest(manifest_path))]
+    """Every model in the dbt project's ``marts`` folder, as built (schema, alias), but only the
+    latest version of a versioned mart: the API reads that one (``dim_users``), and an older
+    version (``dim_users_v1``, with e-mail) stays in the warehouse for the consumers pinned to it."""
+    manifest_json = manifest(manifest_path)
+    older = {
+        node.get("alias")
+        for node in manifest_json["nodes"].values()
+        if node["resource_type"] == "model"
+        and node.get("version") is not None
+        and str(node["version"]) != str(node.get("latest_version"))
+    }
+    return [
+        Relation(schema, name) for schema, name in mart_models(manifest_json) if name not in older
+    ]
 
 
 def audit(run_results_path: Path) -> None:

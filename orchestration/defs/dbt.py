@@ -38,6 +38,12 @@ class SproutlyTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             # a dbt source *is* a raw table written by ingestion: same asset, one node in the graph
             return raw_key(dbt_resource_props["identifier"])
+        if dbt_resource_props.get("version") is not None:
+            # a model version is keyed like any model, schema then relation (dagster-dbt's default
+            # drops the schema): v2 of dim_users (alias dim_users) stays marts/dim_users, v1 is
+            # marts/dim_users_v1
+            schema = dbt_resource_props["config"].get("schema")
+            return dg.AssetKey([*([schema] if schema else []), dbt_resource_props["alias"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -7,7 +7,6 @@ dbt's manifest when the definitions are built, not when this module is imported.
 import functools
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
 from orchestration import publish as wap
 from orchestration.defs.dbt import DAGSTER_TARGET_PATH, sproutly_dbt_assets
@@ -19,9 +18,12 @@ from orchestration.project import ensure_manifest
 def build_published_marts() -> dg.AssetsDefinition:
     """The ``published_marts`` asset, downstream of every mart in dbt's manifest."""
     marts = wap.mart_relations(ensure_manifest())
+    # by relation, not by model name: the versions of a mart share its name (dim_users v1 and
+    # v2), and each is its own asset keyed by its relation (see SproutlyTranslator)
+    dbt_keys = {key.path[-1]: key for key in sproutly_dbt_assets().keys}
 
     @dg.asset(
-        deps=[get_asset_key_for_model([sproutly_dbt_assets()], rel.name) for rel in marts],
+        deps=[dbt_keys[rel.name] for rel in marts],
         group_name="serving",
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,

@@ -1,5 +1,6 @@
 """The dbt project's gates (issue 18): the semantic layer answers what metrics_daily says, every
-model is documented and keyed, and model access is enforced.
+model is documented and keyed, model access is enforced, and a versioned mart keeps its
+promise (dim_users v2 without e-mail, v1 deprecated and pinned only where it must be).
 
 The dbt and mf command lines run on a copy of the project in a temporary folder: mf reads the
 semantic manifest only from ``<project>/target/``, and nothing here may write the real project's
@@ -10,8 +11,10 @@ model built), so a warm cache keeps this module well under a minute.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -172,3 +175,45 @@ def test_a_private_model_cannot_be_read_from_outside_its_group(
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-2000:]
     assert "private" in output and "int_subscription_periods" in output, output[-2000:]
+
+
+def test_dim_users_v2_drops_email_and_v1_is_deprecated(parsed: Parsed) -> None:
+    """docs/decisions/0002-dim-users-v2.md: v2 (latest, relation dim_users) has no e-mail; v1
+    (dim_users_v1) keeps it, with a deprecation date still ahead of the wall clock (dbt compares
+    with it), and only the exposure that needs the address pins v1."""
+    manifest = parsed.json("manifest.json")
+    v1 = manifest["nodes"]["model.sproutly.dim_users.v1"]
+    v2 = manifest["nodes"]["model.sproutly.dim_users.v2"]
+    assert (v1["alias"], v2["alias"]) == ("dim_users_v1", "dim_users")
+    assert str(v1["latest_version"]) == str(v2["latest_version"]) == "2"
+    assert "email" in v1["columns"] and "email" not in v2["columns"]
+    assert set(v1["columns"]) - {"email"} == set(v2["columns"])
+    assert v1["contract"]["enforced"] and v2["contract"]["enforced"]
+    assert v2["deprecation_date"] is None
+    deprecation = dt.datetime.fromisoformat(v1["deprecation_date"])
+    assert deprecation > dt.datetime.now(dt.UTC) + dt.timedelta(days=365), "retire v1 now"
+    children = manifest["child_map"]["model.sproutly.dim_users.v1"]
+    assert [c for c in children if not c.startswith("test.")] == [
+        "exposure.sproutly.lifecycle_email_sync"
+    ]
+    api = manifest["exposures"]["exposure.sproutly.serving_api"]["depends_on"]["nodes"]
+    assert "model.sproutly.dim_users.v2" in api  # an unpinned ref is the latest version
+
+
+def test_the_gate_fails_once_a_version_is_past_its_deprecation_date(
+    parsed: Parsed, tmp_path: Path
+) -> None:
+    """make dbt-gates turns dbt's DeprecatedModel warning (a version past its date, compared with
+    the wall clock) into an error: the day v1 expires, CI says to remove it."""
+    options = re.search(
+        r"--warn-error-options '([^']+)'", (paths.REPO_ROOT / "Makefile").read_text()
+    ).group(1)
+    copy = _project_copy(tmp_path / "project", parsed.data)
+    models = copy.project / "models" / "marts" / "core" / "_core__models.yml"
+    text = models.read_text(encoding="utf-8")
+    assert "deprecation_date: 2030-06-30" in text
+    models.write_text(text.replace("deprecation_date: 2030-06-30", "deprecation_date: 2026-01-01"))
+    result = copy.run("dbt", "--warn-error-options", options, "parse", "--no-partial-parse")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert "dim_users.v1 has passed its deprecation date" in output, output[-2000:]

@@ -51,7 +51,6 @@ final as (
 
     select
         users.user_id,
-        users.email,
         users.country_code,
         users.timezone,
         users.signup_channel,
