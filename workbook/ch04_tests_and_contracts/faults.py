@@ -78,7 +78,7 @@ def contracts(manifest_json: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
             "layer": node["fqn"][1],
-            "model": node["name"],
+            "model": _versioned_name(node),
             "declared_columns": len(node["columns"]),
             "materialized": node["config"]["materialized"],
         }
@@ -86,6 +86,43 @@ def contracts(manifest_json: dict[str, Any]) -> pd.DataFrame:
         if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
     ]
     return pd.DataFrame(rows).sort_values(["layer", "model"]).reset_index(drop=True)
+
+
+def _versioned_name(node: dict[str, Any]) -> str:
+    """``dim_users.v1`` for a model version (as ``dbt ls`` names it), else the model's name."""
+    return node["name"] if node.get("version") is None else f"{node['name']}.v{node['version']}"
+
+
+def versions(manifest_json: dict[str, Any], model: str) -> pd.DataFrame:
+    """The versions of ``model`` from dbt's manifest: the relation each builds, which is the
+    latest (what an unpinned ``ref`` means), its deprecation date, how many columns its contract
+    declares and the columns the other versions' contracts do not have."""
+    nodes = [
+        node
+        for node in manifest_json["nodes"].values()
+        if node["resource_type"] == "model" and node["name"] == model
+    ]
+    columns = {str(node["version"]): set(node["columns"]) for node in nodes}
+    rows = [
+        {
+            "version": f"v{node['version']}",
+            "relation": node["alias"],
+            "latest": str(node["version"]) == str(node["latest_version"]),
+            "deprecation_date": (node.get("deprecation_date") or "")[:10] or "-",
+            "contract": bool(node["contract"]["enforced"]),
+            "columns": len(node["columns"]),
+            "only_in_this_version": ", ".join(
+                sorted(
+                    columns[str(node["version"])].difference(
+                        *(c for v, c in columns.items() if v != str(node["version"]))
+                    )
+                )
+            )
+            or "-",
+        }
+        for node in nodes
+    ]
+    return pd.DataFrame(rows).sort_values("version").reset_index(drop=True)
 
 
 # -- bad data --------------------------------------------------------------------------------
