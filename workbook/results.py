@@ -43,6 +43,12 @@ def _layer(unique_id: str, manifest_json: dict[str, Any]) -> str:
     return node["fqn"][1] if len(node["fqn"]) > 2 else node["resource_type"]
 
 
+def _name(unique_id: str) -> str:
+    """A node's name; a model version keeps its version (``dim_users.v1``, as ``dbt ls`` says)."""
+    parts = unique_id.split(".")
+    return ".".join(parts[2:]) if parts[0] == "model" else parts[2]
+
+
 def node_table(run_results: dict[str, Any], manifest_json: dict[str, Any]) -> pd.DataFrame:
     """One row per node of the last command: layer, resource type, name, status (no timings),
     sorted by layer then name."""
@@ -53,7 +59,7 @@ def node_table(run_results: dict[str, Any], manifest_json: dict[str, Any]) -> pd
             {
                 "layer": _layer(unique_id, manifest_json),
                 "resource_type": unique_id.split(".")[0],
-                "name": unique_id.split(".")[2],
+                "name": _name(unique_id),
                 "status": row["status"],
             }
         )

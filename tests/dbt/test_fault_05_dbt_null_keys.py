@@ -24,7 +24,7 @@ def test_null_user_id_blocks_marts(project: Project) -> None:
     assert result.success is False
     statuses = project.statuses()
     assert project.status("test.sproutly.not_null_stg_app__users_user_id.") == "fail"
-    assert statuses["model.sproutly.dim_users"] == "skipped"
+    assert statuses["model.sproutly.dim_users.v2"] == "skipped"
     assert statuses["model.sproutly.metrics_daily"] == "skipped"
     # the mart still holds the last good build
     assert project.scalar("select count(*) from marts.dim_users") == users_before
@@ -34,4 +34,4 @@ def test_same_selection_passes_without_the_fault(project: Project) -> None:
     """Control: the identical selection succeeds on clean data (the failure above is the fault's)."""
     result = project.dbt("build", "--select", "stg_app__users", "dim_users", "metrics_daily")
     assert result.success
-    assert project.statuses()["model.sproutly.dim_users"] == "success"
+    assert project.statuses()["model.sproutly.dim_users.v2"] == "success"

@@ -59,7 +59,8 @@ def test_inventory(manifest_json: dict[str, Any]) -> pd.DataFrame:
         attached = node.get("attached_node") or node.get("model") or ""
         if not attached and node["resource_type"] == "unit_test":
             attached = node.get("model", "")
-        rows.append({"kind": kind, "test": test, "model": attached.split(".")[-1]})
+        # model.sproutly.<name>[.v<version>]: each version of a model is a model of its own
+        rows.append({"kind": kind, "test": test, "model": ".".join(attached.split(".")[2:])})
     frame = pd.DataFrame(rows, columns=["kind", "test", "model"])
     order = {
         k: i for i, k in enumerate(["built-in generic", "project generic", "singular", "unit"])
