@@ -57,7 +57,7 @@ def _load(sb: Sandbox, relative: str, name: str) -> Any:
 
 
 def schedule(sb: Sandbox) -> None:
-    """Exercise 1: ``morning_schedule`` in ``orchestration/defs/morning.py``: 05:30 UTC on
+    """Exercise 1: ``morning_schedule`` in ``orchestration/defs/morning_schedule.py``: 05:30 UTC on
     ``ingest_events``, requesting yesterday's partition as run key (evaluated at two ticks)."""
     checks.answered(sb, "the sandbox")
     exercise_checks.morning_schedule(_load(sb, SCHEDULE_PATH, "morning_schedule"))
