@@ -51,6 +51,8 @@ def _kind(unique_id: str) -> str:
 
 def _name(unique_id: str) -> str:
     parts = unique_id.split(".")
+    if _kind(unique_id) == "model":  # a model version keeps it: dim_users.v1, dim_users.v2
+        return ".".join(parts[2:])
     return parts[2] if _kind(unique_id) in {"test", "unit_test"} else parts[-1]
 
 
