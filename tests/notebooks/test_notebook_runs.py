@@ -33,6 +33,8 @@ def test_hook_sets_and_restores_the_environment(
 ) -> None:
     monkeypatch.setenv("SPROUTLY_NOTEBOOK_ROOT", str(tmp_path))
     monkeypatch.setenv("SPROUTLY_DATA_DIR", "/original")
+    # not the real test-artifacts/notebook-times: make nbval has just measured 00_welcome there
+    monkeypatch.setattr(testing, "TIMES_DIR", tmp_path / "times")
     first = SimpleNamespace(fspath="notebooks/00_welcome.ipynb", config=None)
     second = SimpleNamespace(fspath="notebooks/00_welcome.ipynb", config=None)
     nbval_plugin.pytest_runtest_setup(first)
@@ -41,6 +43,7 @@ def test_hook_sets_and_restores_the_environment(
     assert os.environ["SPROUTLY_DATA_DIR"] == str(tmp_path / "notebooks-00_welcome")
     nbval_plugin.pytest_runtest_teardown(second, None)
     assert os.environ["SPROUTLY_DATA_DIR"] == "/original"
+    assert (tmp_path / "times" / "notebooks-00_welcome.json").exists()
     python_item = SimpleNamespace(fspath="tests/test_x.py", config=None)
     nbval_plugin.pytest_runtest_setup(python_item)
     assert os.environ["SPROUTLY_DATA_DIR"] == "/original"
