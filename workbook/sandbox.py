@@ -28,6 +28,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -222,6 +224,26 @@ class Sandbox:
         )
 
     # -- the working folder -----------------------------------------------------------------
+    def pytest(self, target: Path, root: Path) -> subprocess.CompletedProcess:
+        """``python -m pytest <target>`` as the learner's ``!`` command runs it: this sandbox's
+        variables, ``root`` as the working folder and first on the import path (a check may run
+        the learner's test against a copy of their files). Never raises: read ``returncode``."""
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", str(target), "-q", "-p", "no:cacheprovider"],
+            cwd=root,
+            env={
+                **os.environ,
+                **self.environment(),
+                "PYTHONPATH": str(root),
+                "PY_COLORS": "0",
+                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # the learner's test needs none: faster
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
     def environment(self) -> dict[str, str]:
         """The variables a terminal in this sandbox has (dbt and Python find the sandbox)."""
         variables = {

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,26 +126,6 @@ def load_users(app_db, warehouse, lookback=None):
 """
 
 
-def _pytest(sb: Sandbox, folder: Path) -> subprocess.CompletedProcess:
-    """``python -m pytest <folder>`` as the learner's command runs it (the sandbox's variables),
-    with ``folder``'s parent first on the import path."""
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider"],
-        cwd=folder.parent,
-        env={
-            **os.environ,
-            **sb.environment(),
-            "PYTHONPATH": str(folder.parent),
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # the learner's test needs none: faster
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def check_test_has_teeth(sb: Sandbox) -> None:
     """The learner's test passes on their loader and fails on one that inserts a re-read row
     again."""
@@ -156,7 +134,7 @@ def check_test_has_teeth(sb: Sandbox) -> None:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "loaders"
         shutil.copytree(sb.root / "loaders", copy)
-        passed = _pytest(sb, copy)
+        passed = sb.pytest(copy, copy.parent)
         if passed.returncode != 0:
             tail = "\n".join(passed.stdout.strip().splitlines()[-15:])
             _fail(
@@ -164,7 +142,7 @@ def check_test_has_teeth(sb: Sandbox) -> None:
             )
         (copy / "learner_users.py").write_text((copy / "users.py").read_text())
         (copy / "users.py").write_text(FORGETFUL.format(module="loaders.learner_users"))
-        broken = _pytest(sb, copy)
+        broken = sb.pytest(copy, copy.parent)
         if broken.returncode == 0:
             _fail(
                 "your tests still pass on a loader that inserts a re-read row a second time.",

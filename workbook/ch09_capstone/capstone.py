@@ -19,10 +19,7 @@ expected value.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import warnings
 from datetime import datetime, timedelta
@@ -520,19 +517,6 @@ def nothing(start: date, end: date) -> dict:
 '''
 
 
-def _pytest(root: Path, test: Path) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHONPATH": str(root), "PY_COLORS": "0"}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", str(test), "-q", "-p", "no:cacheprovider"],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def endpoint(sb: Sandbox) -> None:
     """Step 6: the router ``support_tickets`` answers ``GET /v1/support/tickets-daily`` like the
     published copy (422 for a missing or malformed date, 400 for a reversed range); the learner's
@@ -609,7 +593,7 @@ def endpoint(sb: Sandbox) -> None:
                 hint="typed date parameters give 422; api.check_range gives 400.",
             )
     _written(sb, TEST_PATH, TEST_COMMAND)
-    run = _pytest(sb.root, sb.root / TEST_PATH)
+    run = sb.pytest(sb.root / TEST_PATH, sb.root)
     if run.returncode != 0:
         checks._fail(
             f"your test fails on your router:\n{run.stdout[-1500:]}",
@@ -619,7 +603,7 @@ def endpoint(sb: Sandbox) -> None:
         root = Path(folder)
         shutil.copytree(sb.root / "serving", root / "serving")
         (root / ROUTER_PATH).write_text(EMPTY_ROUTER, encoding="utf-8")
-        if _pytest(root, root / TEST_PATH).returncode == 0:
+        if sb.pytest(root / TEST_PATH, root).returncode == 0:
             checks._fail(
                 "your test also passes on a router that answers every range with no days.",
                 "assert on what the chart needs: the days of a range that has data, in order.",
