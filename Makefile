@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean dbt-gates docs docs-serve
+.PHONY: help setup run test checkpoints lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean dbt-gates docs docs-serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,11 +33,17 @@ run: setup ## generate the sources (if missing), run the whole pipeline on DuckD
 	mkdir -p test-artifacts && echo "{\"command\": \"make run\", \"seconds\": $$(( $$(date +%s) - start ))}" > test-artifacts/make-run.json
 
 # nbval before unit: nbval's run of each solution records the checks' expected values, which the
-# answer-leak proof in unit then reads instead of executing every solution again.
-test: ## set up, lint, run every test (what CI runs)
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory setup browser lint nbval unit && \
-	mkdir -p test-artifacts && echo "{\"command\": \"make test\", \"seconds\": $$(( $$(date +%s) - start ))}" > test-artifacts/make-test.json
+# answer-leak proof in unit then reads instead of executing every solution again. checkpoints first:
+# both parameter sets' rungs built side by side, so no test waits on another's build. Each step's
+# seconds go into test-artifacts/make-test.json too (bench's make-test profile reads them).
+TEST_STEPS := setup browser lint checkpoints nbval unit
+test: ## set up, lint, build the checkpoints, run every test (what CI runs)
+	@start=$$(date +%s); steps=""; \
+	for step in $(TEST_STEPS); do \
+	  begun=$$(date +%s); $(MAKE) --no-print-directory $$step || exit 1; \
+	  steps="$$steps, \"$$step\": $$(( $$(date +%s) - begun ))"; \
+	done; \
+	mkdir -p test-artifacts && echo "{\"command\": \"make test\", \"seconds\": $$(( $$(date +%s) - start )), \"steps\": {$${steps#, }}}" > test-artifacts/make-test.json
 
 # Slim CI (tools/slim_ci.py): production = the prod target (data/warehouse/prod.duckdb, built on main
 # with `SPROUTLY_TARGET=prod make run`) and main's manifest in .ci/prod-manifest/ (`make prod-manifest`).
@@ -94,10 +100,13 @@ docs-serve: docs ## serve the dbt docs on 127.0.0.1 (port: DOCS_PORT, default 80
 TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
 
 unit: setup ## the pytest suite (two workers; a test module, or one notebook, at a time per worker: tests/conftest.py)
-	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile --durations=15
+	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile --durations=15 --junitxml=test-artifacts/junit-unit.xml
+
+checkpoints: setup ## build every checkpoint rung the tests start from, for both parameter sets side by side (.checkpoints/)
+	$(TEST_CHECKPOINTS) $(RUN) python tools/warm_checkpoints.py
 
 nbval: setup ## re-execute notebooks/ and solutions/, compare with the committed outputs
-	$(TEST_CHECKPOINTS) $(RUN) pytest --nbval notebooks solutions --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg -n 2 --dist loadfile -q -p no:cacheprovider
+	$(TEST_CHECKPOINTS) $(RUN) pytest --nbval notebooks solutions --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg -n 2 --dist loadfile -q -p no:cacheprovider --durations=10 --junitxml=test-artifacts/junit-nbval.xml
 
 exercises: setup ## generate exercises/ from solutions/ (strip cells tagged `solution`)
 	$(RUN) python tools/make_exercises.py

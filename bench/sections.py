@@ -518,6 +518,10 @@ def make_test(ctx: Context) -> list[Figure]:
     done = measure(["make", "test"], cwd=folder / "clone", env=env, timeout=ctx.timeout)
     # the whole output, kept beside the work folder: a failure needs more than the last lines
     (ctx.work / "make-test.log").write_text(f"{done.stdout}\n--- stderr ---\n{done.stderr}")
+    artefacts = ctx.work / "make-test-artifacts"  # kept: notebook times, junit files, screenshots
+    shutil.rmtree(artefacts, ignore_errors=True)
+    if (folder / "clone" / "test-artifacts").is_dir():
+        shutil.copytree(folder / "clone" / "test-artifacts", artefacts)
     shutil.rmtree(folder, ignore_errors=True)
     if not done.ok:
         return [_fail("make_test", "make_test.s", "make test (fresh clone)", "s",
@@ -525,4 +529,45 @@ def make_test(ctx: Context) -> list[Figure]:
                       f"{done.tail(3)}", None)]  # fmt: skip
     passed = [line.strip("= ") for line in done.stdout.splitlines() if PYTEST_SUMMARY.match(line)]
     return [Figure("make_test", "make_test.s", "make test (fresh clone, set-up incl.)", done.seconds, "s",
-                   note="; ".join(passed)[:200])]  # fmt: skip
+                   note="; ".join(passed)[:200]), *make_test_profile(artefacts)]  # fmt: skip
+
+
+#: junit classname prefix -> what the tests are (the rest are grouped by their test room).
+_TEST_GROUPS = (
+    ("notebooks.", "chapters under nbval"),
+    ("solutions.", "solutions under nbval"),
+    ("tests.notebooks.test_chapters_parameters", "chapters with the second parameter set"),
+    ("tests.notebooks.test_exercises", "exercise proofs (unsolved fail, no answer leaks)"),
+)
+
+
+def make_test_profile(artefacts: Path) -> list[Figure]:
+    """Where ``make test``'s time goes: the wall seconds of each of its steps
+    (``make-test.json``) and, from pytest's junit files, the seconds the two test workers spent
+    per group of tests (worker-seconds: two workers run side by side, so a step's wall time is
+    about half its groups' sum)."""
+    import xml.etree.ElementTree as ElementTree
+
+    figures = []
+    recorded = artefacts / "make-test.json"
+    steps = json.loads(recorded.read_text()).get("steps", {}) if recorded.exists() else {}
+    for step, seconds in steps.items():
+        figures.append(Figure("make_test", "make_test.step_s", f"make test step: {step}", float(seconds), "s",
+                              note="wall time"))  # fmt: skip
+    groups: dict[str, list[float]] = {}
+    for junit in sorted(artefacts.glob("junit-*.xml")):
+        for case in ElementTree.parse(junit).getroot().iter("testcase"):
+            name = case.get("classname", "")
+            group = next((label for prefix, label in _TEST_GROUPS if name.startswith(prefix)), None)
+            if group is None:
+                parts = name.split(".")
+                group = (
+                    f"tests: {parts[1]}"
+                    if len(parts) > 2 and parts[0] == "tests"
+                    else "tests: other"
+                )
+            groups.setdefault(group, []).append(float(case.get("time", 0.0)))
+    for group, times in sorted(groups.items(), key=lambda item: -sum(item[1])):
+        figures.append(Figure("make_test", "make_test.worker_s", f"worker-seconds: {group}", sum(times), "s",
+                              note=f"{len(times)} tests; slowest {max(times):.0f} s"))  # fmt: skip
+    return figures

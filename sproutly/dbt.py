@@ -154,6 +154,7 @@ def dbt(
         call_env["SPROUTLY_TARGET"] = target
     if target_path is not None:
         call_env["DBT_TARGET_PATH"] = str(target_path)
+        _seed_partial_parse(Path(target_path))
     paths.ensure(paths.warehouse_path(target))
     cli = build_args(*args, target=target, vars=vars, quiet=quiet)
     with temporarily(call_env):
@@ -182,6 +183,85 @@ def _release_duckdb() -> None:
         if manager._ENV is not None:
             manager._ENV.close()
             manager._ENV = None
+
+
+# -- partial parsing across data folders ------------------------------------------------------
+#: The file dbt keeps its parsed project in (in the target folder) for partial parsing.
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+#: How the profile's DuckDB paths start (``dbt_project/profiles.yml``).
+_DATA_DIR_IN_PROFILE = "{{ env_var('SPROUTLY_DATA_DIR') }}"
+
+
+def _profile_checksum(data_dir: str, target: str) -> str:
+    """The checksum dbt's partial parsing keeps of the DuckDB output ``target`` when the warehouse
+    lives under ``data_dir``: the sha256 of the sorted ``connection_info()`` items of the profile,
+    pretty-printed (dbt-core's ``ManifestLoader.build_manifest_state_check``, dbt-duckdb's
+    connection keys). Only ``path`` depends on the data folder."""
+    import hashlib
+    import pprint
+
+    import yaml
+
+    output = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["sproutly"]["outputs"][
+        target
+    ]
+    info = {
+        "attach": None,
+        "config_options": None,
+        "database": target,  # dbt-duckdb names the database after the file
+        "disable_transactions": False,
+        "extensions": None,
+        "external_root": ".",
+        "filesystems": None,
+        "path": output["path"].replace(_DATA_DIR_IN_PROFILE, data_dir),
+        "plugins": None,
+        "remote": None,
+        "schema": output["schema"],
+        "settings": output.get("settings"),
+        "use_credential_provider": None,
+    }
+    return hashlib.sha256(pprint.pformat(sorted(info.items())).encode()).hexdigest()
+
+
+def _seed_partial_parse(target_path: Path) -> None:
+    """A target folder without a parsed project starts from the default folder's
+    (:func:`target_dir`): dbt still checks it (profile, vars, every file's checksum) and parses
+    only what differs, instead of the whole project (Dagster's and freshness's own folders)."""
+    import shutil
+
+    seed, copy = target_dir() / PARTIAL_PARSE_FILE, target_path / PARTIAL_PARSE_FILE
+    if seed.exists() and not copy.exists() and seed.resolve() != copy.resolve():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(seed, copy)
+
+
+def rehome_partial_parse(data_dir: Path, origin: str) -> list[Path]:
+    """Let dbt's partial parsing survive a data folder copied from ``origin`` to ``data_dir``
+    (a restored checkpoint); returns the files changed.
+
+    dbt keeps a checksum of the profile's connection in ``partial_parse.msgpack`` and parses the
+    whole project again (~3 s) when it differs; the DuckDB ``path`` is part of it, so every copy
+    of a data folder paid a full parse per dbt target folder. The parsed project itself does not
+    depend on the folder, so the checksum of ``origin`` is swapped for the one of ``data_dir``
+    in each target folder of ``data_dir`` (``dbt_target*``). A file whose checksum is not
+    exactly one known value (another engine's target, another dbt version) is left alone: dbt
+    then parses in full, as before."""
+    current = str(data_dir)
+    if current == origin:
+        return []
+    swaps = {
+        _profile_checksum(origin, t).encode(): _profile_checksum(current, t).encode()
+        for t in sorted(DUCKDB_TARGETS)
+    }
+    changed = []
+    for file in sorted(data_dir.glob(f"dbt_target*/**/{PARTIAL_PARSE_FILE}")):
+        blob = file.read_bytes()
+        for old, new in swaps.items():
+            if blob.count(old) == 1:
+                file.write_bytes(blob.replace(old, new))
+                changed.append(file)
+                break
+    return changed
 
 
 # -- artefacts: what dbt wrote ---------------------------------------------------------------

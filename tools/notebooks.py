@@ -23,6 +23,9 @@ FIXED = {
     "TQDM_DISABLE": "1",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
+#: The parameters every chapter also runs with under the tests (tests/notebooks/test_chapters_parameters.py),
+#: beside the course's own (SEED 42, SCALE 1.0): another seed, half the scale.
+SECOND_PARAMETERS = {"SEED": 7, "SCALE": 0.5}
 #: Variables a notebook run must not inherit (they would pin "now" or a Dagster home).
 DROPPED = ("SPROUTLY_NOW", "DAGSTER_HOME")
 

@@ -47,6 +47,8 @@ LOCAL_BILLING_TOKEN = "workbook-local-token"
 KEEP = {"README.md"}
 #: Never copied into the cache (sandboxes belong to one exercise session).
 NOT_CACHED = {"README.md", "sandboxes"}
+#: In a cached state: the data folder it was built in (dbt's partial parsing is moved from there).
+ORIGIN = ".built-in"
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,7 @@ def _save(data: Path, cached: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     _copy_tree(data, staging, {cached.parent.resolve()})
+    (staging / ORIGIN).write_text(str(data))
     try:
         staging.rename(cached)
     except OSError:  # another process cached the same state first: theirs is identical
@@ -296,8 +299,12 @@ def _save(data: Path, cached: Path) -> None:
 
 
 def _restore(cached: Path, data: Path) -> None:
+    from sproutly.dbt import rehome_partial_parse
+
     _clear_data_dir(data, cached.parent.resolve())
-    _copy_tree(cached, data, set())
+    _copy_tree(cached, data, {(cached / ORIGIN).resolve()})
+    if (cached / ORIGIN).exists():  # dbt's partial parsing then survives the move (~3 s a target)
+        rehome_partial_parse(data, (cached / ORIGIN).read_text())
 
 
 def prepare(rung_name: str, settings: Settings) -> bool:
@@ -370,3 +377,4 @@ def export_for_shell() -> dict[str, str]:
     }
     os.environ.update(variables)
     return variables
+

@@ -37,7 +37,7 @@ def source_freshness(context: dg.AssetCheckExecutionContext, alerts: AlertsResou
     freshness macro reads the simulated "now" (``sproutly_now()``: the clock file on DuckDB).
     """
     sources = _raw_tables_with_freshness()
-    dbt("source", "freshness", "--target-path", str(FRESHNESS_TARGET_PATH))
+    dbt("source", "freshness", target_path=FRESHNESS_TARGET_PATH)
     results = freshness_results(FRESHNESS_TARGET_PATH)["results"]
     sink = alerts.sink()
     sent = sink.sent_keys()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -297,3 +298,52 @@ def test_profile_secrets_reach_dbt_only_under_masked_names(monkeypatch: pytest.M
     }
     monkeypatch.delenv("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
     assert sproutly_dbt.secret_env() == {}
+
+
+def test_profile_checksum_is_the_one_dbt_computes(tmp_path: Path) -> None:
+    """rehome_partial_parse swaps checksums it computes itself: they must be dbt's, byte for byte
+    (fails when a dbt or dbt-duckdb upgrade changes the connection keys)."""
+    import pprint
+
+    from dbt.config.profile import Profile, read_profile
+    from dbt.config.renderer import ProfileRenderer
+    from dbt.contracts.files import FileHash
+    from dbt_common.context import set_invocation_context
+
+    for target in sorted(sproutly_dbt.DUCKDB_TARGETS):
+        with temporarily({"SPROUTLY_DATA_DIR": str(tmp_path), "SPROUTLY_TARGET": target}):
+            set_invocation_context(os.environ)
+            raw = read_profile(str(sproutly_dbt.PROJECT_DIR))["sproutly"]
+            name, data = Profile.render_profile(raw, "sproutly", None, ProfileRenderer({}))
+            credentials = Profile._credentials_from_profile(data, "sproutly", name)
+        expected = FileHash.from_contents(pprint.pformat(sorted(credentials.connection_info())))
+        assert sproutly_dbt._profile_checksum(str(tmp_path), target) == expected.checksum
+
+
+def test_partial_parsing_survives_a_copied_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint copies a data folder (dbt_target included) to another path: without
+    rehome_partial_parse dbt parses the whole project again there; with it, nothing."""
+    origin = tmp_path / "origin"
+
+    def parse_in(data: Path) -> str:
+        monkeypatch.setenv("SPROUTLY_DATA_DIR", str(data))
+        monkeypatch.setenv("DBT_TARGET_PATH", str(data / "dbt_target"))
+        monkeypatch.setenv("DBT_LOG_PATH", str(data / "dbt_logs"))
+        monkeypatch.delenv("SPROUTLY_NOW", raising=False)
+        monkeypatch.delenv("SPROUTLY_TARGET", raising=False)
+        assert sproutly_dbt.dbt("parse").success
+        return (data / "dbt_logs" / "dbt.log").read_text()
+
+    parse_in(origin)
+    for name, rehome in (("moved", False), ("rehomed", True)):
+        copy = tmp_path / name
+        (copy / "warehouse").mkdir(parents=True)
+        shutil.copytree(origin / "dbt_target", copy / "dbt_target")
+        if rehome:
+            changed = sproutly_dbt.rehome_partial_parse(copy, str(origin))
+            assert changed == [copy / "dbt_target" / sproutly_dbt.PARTIAL_PARSE_FILE]
+        log = parse_in(copy)
+        assert ("profile has changed" in log) is not rehome, name
+        assert ("no changes found" in log) is rehome, name

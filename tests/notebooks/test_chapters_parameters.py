@@ -10,10 +10,9 @@ import papermill
 import pytest
 
 from sproutly import paths
-from tools.notebooks import DROPPED, notebook_environment
+from tools.notebooks import DROPPED, SECOND_PARAMETERS, notebook_environment
 
 CHAPTERS = sorted((paths.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-SECOND = {"SEED": 7, "SCALE": 0.5}
 
 
 @pytest.mark.slow  # executes notebooks / dbt: ~20 s each on 2 busy cores
@@ -34,7 +33,7 @@ def test_chapter_with_other_parameters(
     papermill.execute_notebook(  # raises PapermillExecutionError on any failing cell
         str(chapter),
         str(output),
-        parameters=SECOND,
+        parameters=SECOND_PARAMETERS,
         kernel_name="python3",
         cwd=str(chapter.parent),
         progress_bar=False,
@@ -44,7 +43,7 @@ def test_chapter_with_other_parameters(
     injected = [
         c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
     ]
-    assert injected and "SEED = 7" in "".join(injected[0]["source"])
+    assert injected and f"SEED = {SECOND_PARAMETERS['SEED']}" in "".join(injected[0]["source"])
     invariants = next(c for c in executed["cells"] if "invariants" in c["metadata"].get("tags", []))
     assert invariants["execution_count"] is not None
     assert not [o for o in invariants["outputs"] if o["output_type"] == "error"]
