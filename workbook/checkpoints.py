@@ -377,4 +377,3 @@ def export_for_shell() -> dict[str, str]:
     }
     os.environ.update(variables)
     return variables
-
