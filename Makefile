@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := True
 export PYTHONHASHSEED := 0
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
 
-.PHONY: help setup run test checkpoints lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean dbt-gates docs docs-serve
+.PHONY: help setup run test checkpoints lint-and-checkpoints lint lint-sql portability defs unit nbval exercises notebooks lab ui serve loadtest snowflake-emulated snowflake-check bench ci-pr prod-manifest browser site site-serve doctor progress clean dbt-gates docs docs-serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ run: setup ## generate the sources (if missing), run the whole pipeline on DuckD
 # answer-leak proof in unit then reads instead of executing every solution again. checkpoints first:
 # both parameter sets' rungs built side by side, so no test waits on another's build. Each step's
 # seconds go into test-artifacts/make-test.json too (bench's make-test profile reads them).
-TEST_STEPS := setup browser lint checkpoints nbval unit
+TEST_STEPS := setup browser lint-and-checkpoints nbval unit
 test: ## set up, lint, build the checkpoints, run every test (what CI runs)
 	@start=$$(date +%s); steps=""; \
 	for step in $(TEST_STEPS); do \
@@ -101,6 +101,10 @@ TEST_CHECKPOINTS := SPROUTLY_CHECKPOINT_DIR=$(CURDIR)/.checkpoints
 
 unit: setup ## the pytest suite (two workers; a test module, or one notebook, at a time per worker: tests/conftest.py)
 	$(TEST_CHECKPOINTS) $(RUN) pytest -q -n 2 --dist loadfile --durations=15 --junitxml=test-artifacts/junit-unit.xml
+
+# lint is one process at a time (~50 % of 2 cores idle for ~80 s): the checkpoints' ladders use that core.
+lint-and-checkpoints: setup ## lint and checkpoints side by side (each one's output shown whole when it ends)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target checkpoints lint
 
 checkpoints: setup ## build every checkpoint rung the tests start from, for both parameter sets side by side (.checkpoints/)
 	$(TEST_CHECKPOINTS) $(RUN) python tools/warm_checkpoints.py
