@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.figures import Figure
 from bench.probe import Measured, measure
@@ -410,6 +411,7 @@ def daily(ctx: Context, scale: float) -> list[Figure]:
     """
     ws = ctx.workspace(scale)
     incremental, full, share = [], [], []
+    profiles: dict[str, tuple[float, dict[str, Any] | None]] = {}
     error = ""
     runs = ctx.runs(scale, heavy=True)
     try:
@@ -432,9 +434,13 @@ def daily(ctx: Context, scale: float) -> list[Figure]:
                 continue
             ctx.step(f"daily: incremental day, scale {scale:g}, run {run + 1}/{runs}")
             day = base.run("-m", "orchestration", "daily", timeout=ctx.timeout)
+            if day.ok and not profiles:
+                profiles["one new day"] = (day.seconds, dbt_profile(base.path))
             ctx.step(f"daily: full refresh, scale {scale:g}, run {run + 1}/{runs}")
             base.reset_pipeline()
             refresh = base.run("-m", "orchestration", "run", timeout=ctx.timeout)
+            if refresh.ok and "full refresh" not in profiles:
+                profiles["full refresh"] = (refresh.seconds, dbt_profile(base.path))
             if not (day.ok and refresh.ok):
                 error = (day if not day.ok else refresh).tail()
                 continue
@@ -462,7 +468,89 @@ def daily(ctx: Context, scale: float) -> list[Figure]:
                             scale=scale, note="orchestration run from an empty warehouse"),
         Figure.from_samples("daily", "daily.incremental_pct_of_full", "one new day / full refresh",
                             share, "%", scale=scale),
+        *profile_figures(profiles, scale),
     ]  # fmt: skip
+
+
+def dbt_profile(folder: Path) -> dict[str, Any] | None:
+    """Where the Dagster run's ``dbt build`` spent its time, from the ``run_results.json`` and
+    ``manifest.json`` it left in the data folder (``<data>/dbt_target/dagster``): the build's
+    wall time, the nodes' own execution summed by kind (incremental models, other models,
+    snapshots, tests) and the slowest nodes. None when the files are missing."""
+    target = folder / "dbt_target" / "dagster"
+    try:
+        results = json.loads((target / "run_results.json").read_text())
+        manifest = json.loads((target / "manifest.json").read_text())
+        nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    except (OSError, ValueError, KeyError):
+        return None
+    kinds: dict[str, float] = {}
+    timed = []
+    for result in results["results"]:
+        node = nodes.get(result["unique_id"], {})
+        kind = node.get("resource_type", "other")
+        if kind == "model":
+            kind = (
+                "incremental models"
+                if node["config"]["materialized"] == "incremental"
+                else "other models"
+            )
+        else:
+            kind += "s"
+        seconds = float(result.get("execution_time") or 0.0)
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+        timed.append((seconds, result["unique_id"].split(".")[-1]))
+    slowest = ", ".join(
+        f"{name} {seconds:.1f} s" for seconds, name in sorted(timed, reverse=True)[:3]
+    )
+    return {"elapsed": float(results.get("elapsed_time") or 0.0), "kinds": kinds,
+            "nodes": len(timed), "slowest": slowest}  # fmt: skip
+
+
+def profile_figures(
+    profiles: dict[str, tuple[float, dict[str, Any] | None]], scale: float
+) -> list[Figure]:
+    """Rows of :func:`dbt_profile` for the first day and full refresh measured: what the run's
+    seconds went to (its dbt build by kind of node; the rest is start-up, ingestion, checks,
+    publish)."""
+    figures = []
+    for what, (seconds, profile) in profiles.items():
+        if profile is None:
+            continue
+        figures.append(
+            Figure(
+                "daily",
+                "daily.profile_s",
+                f"{what}: dbt build inside the run",
+                profile["elapsed"],
+                "s",
+                scale=scale,
+                note=f"{profile['nodes']} nodes; slowest {profile['slowest']}",
+            )
+        )
+        for kind, spent in sorted(profile["kinds"].items(), key=lambda item: -item[1]):
+            figures.append(
+                Figure(
+                    "daily",
+                    "daily.profile_s",
+                    f"{what}: dbt {kind} (own execution)",
+                    spent,
+                    "s",
+                    scale=scale,
+                )
+            )
+        figures.append(
+            Figure(
+                "daily",
+                "daily.profile_s",
+                f"{what}: rest of the run",
+                seconds - profile["elapsed"],
+                "s",
+                scale=scale,
+                note="process start-up, Dagster, ingestion, checks, publish",
+            )
+        )
+    return figures
 
 
 # --------------------------------------------------------------------------- notebooks

@@ -109,3 +109,49 @@ def test_make_test_summary_takes_only_pytest_totals() -> None:
         "391 passed, 10 warnings in 668.30s (0:11:08)",
         "289 passed in 196.15s (0:03:16)",
     ]
+
+
+def test_dbt_profile_sums_the_runs_nodes_by_kind(tmp_path):
+    import json
+
+    target = tmp_path / "dbt_target" / "dagster"
+    target.mkdir(parents=True)
+    assert sections.dbt_profile(tmp_path) is None  # no run yet
+    nodes = {
+        "model.p.fct_events": {"resource_type": "model", "config": {"materialized": "incremental"}},
+        "model.p.dim_users": {"resource_type": "model", "config": {"materialized": "table"}},
+        "test.p.not_null_x.abc": {"resource_type": "test", "config": {}},
+    }
+    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    timings = {"model.p.fct_events": 2.0, "model.p.dim_users": 0.5, "test.p.not_null_x.abc": 1.25}
+    (target / "run_results.json").write_text(json.dumps({
+        "elapsed_time": 6.0,
+        "results": [{"unique_id": k, "execution_time": v} for k, v in timings.items()],
+    }))  # fmt: skip
+    profile = sections.dbt_profile(tmp_path)
+    assert profile["kinds"] == {"incremental models": 2.0, "other models": 0.5, "tests": 1.25}
+    assert profile["slowest"].startswith("fct_events 2.0 s, abc 1.2 s")
+    rows = {f.label: f.value for f in sections.profile_figures({"one new day": (10.0, profile)}, 1)}
+    assert rows["one new day: dbt build inside the run"] == 6.0
+    assert rows["one new day: rest of the run"] == 4.0
+    assert rows["one new day: dbt tests (own execution)"] == 1.25
+
+
+def test_make_test_profile_reads_the_steps_and_the_junit_files(tmp_path):
+    import json
+
+    (tmp_path / "make-test.json").write_text(
+        json.dumps({"command": "make test", "seconds": 9, "steps": {"lint": 3, "unit": 6}})
+    )
+    (tmp_path / "junit-unit.xml").write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.notebooks.test_exercises" name="a" time="4.0"/>'
+        '<testcase classname="tests.dbt.test_x" name="b" time="1.5"/>'
+        '<testcase classname="notebooks.05_orchestration.ipynb" name="Cell 1" time="2.0"/>'
+        "</testsuite></testsuites>"
+    )
+    rows = {f.label: (f.value, f.note) for f in sections.make_test_profile(tmp_path)}
+    assert rows["make test step: lint"][0] == 3.0 and rows["make test step: unit"][0] == 6.0
+    assert rows["worker-seconds: exercise proofs (unsolved fail, no answer leaks)"][0] == 4.0
+    assert rows["worker-seconds: tests: dbt"] == (1.5, "1 tests; slowest 2 s")
+    assert rows["worker-seconds: chapters under nbval"][0] == 2.0
